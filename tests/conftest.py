@@ -1,0 +1,115 @@
+"""Shared fixtures: isolated settings, a fresh PostgreSQL database per test session, and the
+`platform` fixture that runs a test on both the embedded SQLite default and real PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from webnova.core import db
+from webnova.core.platform import Platform
+from webnova.settings import Settings, load_settings
+
+_ENV = load_settings()
+
+
+@dataclass(frozen=True)
+class PgUrls:
+    """A throwaway database: `admin` owns and migrates it, `app` is the RLS-bound app role."""
+
+    admin: str
+    app: str
+    name: str
+
+
+def _pg_unavailable(reason: str) -> None:
+    if _ENV.ci:
+        pytest.fail(f"PostgreSQL is required in CI: {reason}")
+    pytest.skip(f"PostgreSQL not available: {reason}")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> tuple[str, str]:
+    """Owner and app URLs of the test server (from `scripts/ensure-postgres.sh`, run by make)."""
+    if _ENV.test_database_url is None or _ENV.test_app_database_url is None:
+        _pg_unavailable("WEBNOVA_TEST_DATABASE_URL / WEBNOVA_TEST_APP_DATABASE_URL are not set; "
+                        "run the tests through `make test`")
+    assert _ENV.test_database_url is not None and _ENV.test_app_database_url is not None
+    return (_ENV.test_database_url.get_secret_value(),
+            _ENV.test_app_database_url.get_secret_value())
+
+
+def create_pg_database(server: tuple[str, str]) -> PgUrls:
+    """Create and migrate an empty database owned by the test owner role."""
+    owner_url, app_url = (db.normalize_url(u) for u in server)
+    name = f"webnova_t_{uuid.uuid4().hex[:12]}"
+    try:
+        engine = create_engine(owner_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server"
+        _pg_unavailable(str(exc).splitlines()[0])
+    urls = PgUrls(
+        admin=make_url(owner_url).set(database=name).render_as_string(hide_password=False),
+        app=make_url(app_url).set(database=name).render_as_string(hide_password=False),
+        name=name,
+    )
+    db.upgrade(urls.admin, app_url=urls.app)
+    return urls
+
+
+def drop_pg_database(server: tuple[str, str], name: str) -> None:
+    """Drop a database made by create_pg_database (connections are closed by force)."""
+    engine = create_engine(db.normalize_url(server[0]), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_server: tuple[str, str]) -> Iterator[PgUrls]:
+    """One migrated PostgreSQL database shared by the session (tests use unique tenants)."""
+    urls = create_pg_database(pg_server)
+    yield urls
+    drop_pg_database(pg_server, urls.name)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with an isolated WEBNOVA_HOME and the embedded database inside it."""
+    return load_settings(home=tmp_path / "home", database_url=None, database_admin_url=None)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Run the test on the embedded default and on real PostgreSQL."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, settings: Settings, request: pytest.FixtureRequest) -> str:
+    """The app's URL on the chosen backend (PostgreSQL: the non-superuser app role)."""
+    if backend == "sqlite":
+        return settings.effective_database_url
+    pg: PgUrls = request.getfixturevalue("pg_database")
+    return pg.app
+
+
+@pytest.fixture
+def platform(database_url: str, settings: Settings) -> Iterator[Platform]:
+    """An open Platform on the chosen backend."""
+    with Platform.open(database_url, settings=settings) as opened:
+        yield opened
+
+
+@pytest.fixture
+def tenant_id() -> str:
+    """A tenant id no other test uses (the PostgreSQL database is shared by the session)."""
+    return f"t-{uuid.uuid4().hex[:10]}"

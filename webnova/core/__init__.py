@@ -1,0 +1,1 @@
+"""Platform core: database, event store, audit chain, tenancy."""

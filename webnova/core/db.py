@@ -1,0 +1,169 @@
+"""Engines, migrations and schema status for the embedded SQLite default and for PostgreSQL."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from webnova.core.errors import DatabaseConfigError
+
+Backend = Literal["sqlite", "postgresql"]
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Tables the application role may use; each entry is the privilege list. Events and the audit log
+# are insert-only by grant as well as by trigger.
+APP_GRANTS: dict[str, str] = {
+    "tenants": "SELECT, INSERT",
+    "events": "SELECT, INSERT",
+    "audit_log": "SELECT, INSERT",
+    "tenant_settings": "SELECT, INSERT, UPDATE, DELETE",
+    "alembic_version": "SELECT",  # so the app can check the schema is current
+}
+APP_FUNCTIONS = ("webnova_append_events", "webnova_audit_append")
+
+
+def backend_of(url: str) -> Backend:
+    """Which database family a URL points at; anything else is a configuration error."""
+    name = make_url(url).get_backend_name()
+    if name == "sqlite":
+        return "sqlite"
+    if name == "postgresql":
+        return "postgresql"
+    raise DatabaseConfigError(f"unsupported database URL scheme {name!r}")
+
+
+def normalize_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever driver the URL names (`postgresql://` defaults to psycopg2)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername != "postgresql+psycopg":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+    """Create an engine tuned for WebNova's access patterns on either backend."""
+    backend = backend_of(url)
+    if backend == "sqlite":
+        return _sqlite_engine(url)
+    return create_engine(normalize_url(url), pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control from pysqlite so BEGIN IMMEDIATE below is honoured.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
+                       "busy_timeout=30000"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers take the write lock up front: a deferred transaction that reads and then writes
+        # can fail with SQLITE_BUSY instead of waiting, which breaks version checks under load.
+        mode = "IMMEDIATE" if conn.get_execution_options().get("webnova_write") else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def _alembic_config(connection: Connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest migration shipped with this version of WebNova."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    if head is None:
+        raise RuntimeError("no migrations found")
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at, or None when it was never migrated."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(admin_url: str, app_url: str | None = None) -> str:
+    """Migrate to the newest schema (same migrations on both backends) and grant the app role.
+
+    Returns the revision reached. On PostgreSQL, when the app connects as another role than the
+    one that owns the schema, that role gets exactly the privileges in APP_GRANTS.
+    """
+    engine = make_engine(admin_url, pool_size=1)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "head")
+        if backend_of(admin_url) == "postgresql" and app_url:
+            _grant_app_role(engine, admin_url, app_url)
+        return head_revision()
+    finally:
+        engine.dispose()
+
+
+def _grant_app_role(engine: Engine, admin_url: str, app_url: str) -> None:
+    app_user = make_url(app_url).username
+    if not app_user or app_user == make_url(admin_url).username:
+        return
+    role = '"' + app_user.replace('"', '""') + '"'
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {role}")
+        for table, privileges in APP_GRANTS.items():
+            conn.exec_driver_sql(f"GRANT {privileges} ON {table} TO {role}")
+        for function in APP_FUNCTIONS:
+            conn.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {function} TO {role}")
+
+
+@dataclass(frozen=True)
+class RoleCheck:
+    """What the connected PostgreSQL role is allowed to bypass."""
+
+    name: str
+    superuser: bool
+    bypass_rls: bool
+
+    @property
+    def rls_enforced(self) -> bool:
+        """Row Level Security only binds roles that are neither superusers nor BYPASSRLS."""
+        return not (self.superuser or self.bypass_rls)
+
+
+def check_role(engine: Engine) -> RoleCheck:
+    """Inspect the role an engine connects as (PostgreSQL only)."""
+    with engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+        )).one()
+    return RoleCheck(name=row[0], superuser=bool(row[1]), bypass_rls=bool(row[2]))
+
+
+@contextlib.contextmanager
+def scoped_engine(url: str) -> Iterator[Engine]:
+    """An engine disposed of when the block ends (CLI commands, benchmarks)."""
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()

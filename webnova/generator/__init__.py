@@ -1,0 +1,1 @@
+"""WebNova generator."""

@@ -1,0 +1,137 @@
+"""WebNova's settings: the one and only reader of the process environment.
+
+Every other module receives a `Settings` instance (or values taken from it); ruff bans `os.environ`
+and `os.getenv` everywhere else so configuration cannot leak in through a side door.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SUPPORTED_DB_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
+
+
+class SettingsError(ValueError):
+    """A setting has a value WebNova cannot work with; the message names the setting."""
+
+
+class Settings(BaseSettings):
+    """All of WebNova's configuration, read from `WEBNOVA_*` variables and an optional `.env` file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="WEBNOVA_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    home: Path = Field(
+        default_factory=lambda: Path.home() / ".webnova",
+        description="Directory for the embedded database, checkpoints, projects and logs.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL the app connects with; empty means SQLite at <home>/webnova.db. "
+        "On PostgreSQL use a non-superuser role so Row Level Security applies.",
+    )
+    database_admin_url: str | None = Field(
+        default=None,
+        description="URL of the role that owns the schema and runs migrations; defaults to database_url.",
+    )
+    locale: str = Field(
+        default="en",
+        validation_alias=AliasChoices("WEBNOVA_LOCALE", "LC_ALL", "LANG"),
+        description="Default language of the CLI and of new chats when the browser gives none.",
+    )
+    anthropic_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("WEBNOVA_ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY"),
+        description="Claude key; without it the offline brain is used.",
+    )
+    anthropic_model: str = Field(default="claude-sonnet-4-5", description="Claude model id.")
+    e2b_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("WEBNOVA_E2B_API_KEY", "E2B_API_KEY"),
+        description="E2B key; without it code runs in the local sandbox.",
+    )
+    ui_host: str = Field(default="127.0.0.1", description="Address the Chainlit UI listens on.")
+    ui_port: int = Field(default=8000, ge=1, le=65535, description="Port of the Chainlit UI.")
+    auth_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret that signs UI session tokens; generated under <home> when empty.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
+    test_database_url: SecretStr | None = Field(
+        default=None,
+        description="Tests only: PostgreSQL URL of a role that may create databases.",
+    )
+    test_app_database_url: SecretStr | None = Field(
+        default=None,
+        description="Tests only: PostgreSQL URL of the non-superuser application role.",
+    )
+    ci: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("CI"),
+        description="Set by CI; tests that need PostgreSQL fail instead of skipping.",
+    )
+
+    @field_validator("database_url", "database_admin_url")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in SUPPORTED_DB_SCHEMES:
+            raise ValueError(
+                f"unsupported database URL scheme {scheme or value!r}; "
+                "use sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB"
+            )
+        return value
+
+    @field_validator("locale")
+    @classmethod
+    def _plain_locale(cls, value: str) -> str:
+        # LANG looks like "ar_SA.UTF-8" or "C.UTF-8"; keep the language part only.
+        tag = value.split(".", 1)[0].replace("_", "-")
+        return "en" if tag in ("", "C", "POSIX") else tag
+
+    @property
+    def effective_database_url(self) -> str:
+        """The URL the app connects with: the configured one or the embedded SQLite file."""
+        return self.database_url or f"sqlite:///{self.home / 'webnova.db'}"
+
+    @property
+    def effective_admin_url(self) -> str:
+        """The URL migrations run with."""
+        return self.database_admin_url or self.effective_database_url
+
+    @property
+    def model_mode(self) -> Literal["offline", "claude"]:
+        """Which brain is active: Claude only when a key is configured."""
+        return "claude" if self.anthropic_api_key else "offline"
+
+    @property
+    def sandbox_mode(self) -> Literal["local", "e2b"]:
+        """Which sandbox is active: E2B only when a key is configured."""
+        return "e2b" if self.e2b_api_key else "local"
+
+    @property
+    def checkpoint_url(self) -> str:
+        """Where LangGraph checkpoints live: PostgreSQL next to the data, else a SQLite file."""
+        url = self.effective_database_url
+        if url.startswith("postgresql"):
+            return url
+        return f"sqlite:///{self.home / 'checkpoints.sqlite'}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings once; overrides win over the environment (used by tests and the CLI)."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from exc
