@@ -54,7 +54,7 @@ def create_pg_database(server: tuple[str, str]) -> PgUrls:
         with engine.connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server"
+    except Exception as exc:
         _pg_unavailable(str(exc).splitlines()[0])
     urls = PgUrls(
         admin=make_url(owner_url).set(database=name).render_as_string(hide_password=False),
@@ -67,10 +67,7 @@ def create_pg_database(server: tuple[str, str]) -> PgUrls:
 
 def drop_pg_database(server: tuple[str, str], name: str) -> None:
     """Drop a database made by create_pg_database (connections are closed by force)."""
-    engine = create_engine(db.normalize_url(server[0]), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    engine.dispose()
+    db.drop_database(server[0], name)
 
 
 @pytest.fixture(scope="session")

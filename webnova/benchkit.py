@@ -15,6 +15,9 @@ from dataclasses import asdict, dataclass, field
 from types import ModuleType
 from typing import Any
 
+from rich.console import Console
+from rich.table import Table
+
 from webnova.resources import data_path
 
 
@@ -98,3 +101,20 @@ def load_bench_module(name: str) -> ModuleType:
 def available_benchmarks() -> list[str]:
     """Names of the benchmark modules shipped in `bench/`."""
     return sorted(p.stem for p in data_path("bench").glob("*.py") if not p.stem.startswith("_"))
+
+
+def print_report(console: Console, report: BenchReport) -> None:
+    """Render a report as a table: value, baseline, ratio and whether the target is met."""
+    table = Table("case", "backend", "value", "baseline", "ratio", "target", title=report.name)
+    for row in report.rows:
+        ratio = f"{row.ratio:.2f}x" if row.ratio is not None else "-"
+        verdict = {True: "[green]met[/green]", False: "[red]missed[/red]", None: ""}[
+            row.meets_target]
+        target = f">= {row.target:.2f}x {verdict}" if row.target is not None else ""
+        baseline = f"{row.baseline:,.1f}" if row.baseline is not None else "-"
+        table.add_row(row.case, row.backend, f"{row.value:,.1f} {row.unit}", baseline, ratio,
+                      target)
+    console.print(table)
+    for note in report.notes:
+        console.print(f"- {note}")
+    console.print(f"peak RSS: {peak_rss_mb():.1f} MiB")

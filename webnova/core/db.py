@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,19 +45,25 @@ def backend_of(url: str) -> Backend:
 
 
 def normalize_url(url: str) -> str:
-    """Use psycopg 3 for PostgreSQL whatever driver the URL names (`postgresql://` defaults to psycopg2)."""
+    """Use psycopg 3 for PostgreSQL whatever driver the URL names (plain `postgresql://` too)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql" and parsed.drivername != "postgresql+psycopg":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, *, pool_size: int = 5) -> Engine:
-    """Create an engine tuned for WebNova's access patterns on either backend."""
+def make_engine(url: str, *, pool_size: int = 5, autocommit: bool = False) -> Engine:
+    """Create an engine tuned for WebNova's access patterns on either backend.
+
+    No pre-ping on checkout: it would add a round trip to every append; stale connections are
+    recycled by age instead.
+    """
     backend = backend_of(url)
     if backend == "sqlite":
         return _sqlite_engine(url)
-    return create_engine(normalize_url(url), pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    return create_engine(normalize_url(url), pool_size=pool_size, max_overflow=10,
+                         pool_recycle=1800,
+                         isolation_level="AUTOCOMMIT" if autocommit else "READ COMMITTED")
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -65,13 +74,7 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # Take transaction control from pysqlite so BEGIN IMMEDIATE below is honoured.
-        dbapi_conn.isolation_level = None
-        cursor = dbapi_conn.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
-                       "busy_timeout=30000"):
-            cursor.execute(f"PRAGMA {pragma}")
-        cursor.close()
+        configure_sqlite(dbapi_conn)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -81,6 +84,68 @@ def _sqlite_engine(url: str) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def configure_sqlite(conn: sqlite3.Connection) -> None:
+    """Set WebNova's SQLite connection options.
+
+    WAL with synchronous=NORMAL (durable across process crashes, fast commits), foreign keys, a
+    generous busy timeout; transactions are begun explicitly (BEGIN IMMEDIATE for writers).
+    """
+    conn.isolation_level = None
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
+                   "busy_timeout=30000"):
+        conn.execute(f"PRAGMA {pragma}")
+
+
+class RawConnections:
+    """Driver-level connections for the append hot paths (events, audit).
+
+    PostgreSQL: a pool whose connections stay in autocommit, so one function call is one round
+    trip. SQLite: one connection per thread, kept open, so an append costs no pool bookkeeping
+    (a pool checkout cost as much as the insert itself).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.backend = backend_of(str(engine.url))
+        self._url = engine.url.render_as_string(hide_password=False)
+        self._autocommit = make_engine(self._url, autocommit=True) if self.backend == "postgresql" \
+            else None
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def postgres(self) -> Iterator[Any]:
+        """A pooled psycopg connection in autocommit mode."""
+        assert self._autocommit is not None, "postgres() on a SQLite database"
+        pooled = self._autocommit.raw_connection()
+        try:
+            yield pooled.driver_connection
+        finally:
+            pooled.close()
+
+    def sqlite(self) -> sqlite3.Connection:
+        """This thread's SQLite connection (autocommit; begin transactions explicitly)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            database = make_url(self._url).database or ":memory:"
+            conn = sqlite3.connect(database, timeout=30, check_same_thread=False)
+            configure_sqlite(conn)
+            self._local.conn = conn
+            with self._lock:
+                self._opened.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every connection this object opened."""
+        if self._autocommit is not None:
+            self._autocommit.dispose()
+        with self._lock:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
+        self._local = threading.local()
 
 
 def _alembic_config(connection: Connection) -> Config:
@@ -157,6 +222,25 @@ def check_role(engine: Engine) -> RoleCheck:
             "SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
         )).one()
     return RoleCheck(name=row[0], superuser=bool(row[1]), bypass_rls=bool(row[2]))
+
+
+def drop_database(admin_url: str, name: str, *, wait_seconds: float = 10.0) -> None:
+    """Drop a scratch database (tests, benchmarks) once its last sessions have gone.
+
+    A closed connection's server process exits a moment after the client returns, and the admin
+    role may not terminate another role's sessions itself, so wait for them to end first.
+    """
+    engine = create_engine(normalize_url(admin_url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            deadline = time.monotonic() + wait_seconds
+            others = text("SELECT count(*) FROM pg_stat_activity "
+                          "WHERE datname = :n AND pid <> pg_backend_pid()")
+            while time.monotonic() < deadline and conn.execute(others, {"n": name}).scalar_one():
+                time.sleep(0.05)
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        engine.dispose()
 
 
 @contextlib.contextmanager

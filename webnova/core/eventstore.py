@@ -1,5 +1,7 @@
-"""The tenant-scoped event store: append with optimistic concurrency, read a stream, read the global
-log from a position, and follow it with a catch-up subscription.
+"""The tenant-scoped event store.
+
+Append with optimistic concurrency, read a stream, read the global log from a position, and follow
+it with a catch-up subscription.
 
 PostgreSQL appends are one call of `webnova_append_events` (one network round trip, no table lock);
 a stale expected version raises inside the function and two racing appends are settled by the
@@ -13,19 +15,26 @@ import datetime as dt
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
-from psycopg.types.json import Jsonb
-from sqlalchemy import Connection, Row, func, insert, literal_column, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+import psycopg
+from sqlalchemy import (
+    BigInteger,
+    ColumnClause,
+    Connection,
+    Row,
+    Table,
+    literal_column,
+    select,
+)
 
 from webnova.core.errors import ConcurrencyError
 from webnova.core.events import (
     AppendResult,
-    as_utc,
     DomainEvent,
     EventMetadata,
     RecordedEvent,
+    as_utc,
     utcnow,
 )
 from webnova.core.models import EventRow
@@ -33,21 +42,35 @@ from webnova.core.tenancy import TenantScope
 
 MAX_BATCH = 10_000  # positions reserve 16 bits for the ordinal inside one transaction
 MAX_STREAM_ID = 200
-_EVENTS = EventRow.__table__
+_EVENTS = cast(Table, EventRow.__table__)
 _COLUMNS = (
     _EVENTS.c.position, _EVENTS.c.tenant_id, _EVENTS.c.stream_id, _EVENTS.c.version,
     _EVENTS.c.event_id, _EVENTS.c.event_type, _EVENTS.c.schema_version, _EVENTS.c.payload,
     _EVENTS.c.metadata, _EVENTS.c.recorded_at,
 )
-_PG_APPEND = text(
+_PG_APPEND = (
     "SELECT first_position, last_version FROM webnova_append_events("
-    "CAST(:tenant AS text), CAST(:stream AS text), CAST(:expected AS integer), "
-    "CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:versions AS integer[]), "
-    "CAST(:payloads AS jsonb[]), CAST(:metadata AS jsonb[]), CAST(:at AS timestamptz))"
+    "%s::text, %s::text, %s::integer, %s::uuid[], %s::text[], %s::integer[], "
+    "%s::text[]::jsonb[], %s::jsonb, %s::timestamptz)"
+)
+_SQLITE_VERSION = (
+    "SELECT coalesce((SELECT version FROM events WHERE tenant_id = ? AND stream_id = ? "
+    "ORDER BY version DESC LIMIT 1), 0)"
+)
+_SQLITE_APPEND_ONE = (
+    "INSERT INTO events (tenant_id, stream_id, version, event_id, event_type, schema_version, "
+    "payload, metadata, recorded_at) "
+    "SELECT ?1, ?2, cur.v + 1, ?4, ?5, ?6, ?7, ?8, ?9 FROM (SELECT coalesce((SELECT version "
+    "FROM events WHERE tenant_id = ?1 AND stream_id = ?2 ORDER BY version DESC LIMIT 1), 0) "
+    "AS v) AS cur WHERE ?3 IS NULL OR cur.v = ?3 RETURNING position, version"
+)
+_SQLITE_INSERT = (
+    "INSERT INTO events (tenant_id, stream_id, version, event_id, event_type, schema_version, "
+    "payload, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 # Only events of transactions older than every running one: nothing can commit below this later.
-_PG_VISIBLE_BELOW = literal_column(
-    "(pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 16)"
+_PG_VISIBLE_BELOW: ColumnClause[int] = literal_column(
+    "(pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 16)", BigInteger()
 )
 
 
@@ -89,56 +112,47 @@ class EventStore:
 
     def _append_pg(self, stream_id: str, events: Sequence[DomainEvent], expected: int | None,
                    metadata: EventMetadata, ids: list[uuid.UUID]) -> tuple[int, int]:
-        meta = Jsonb(metadata.model_dump(mode="json"))
-        params = {
-            "tenant": self.tenant_id, "stream": stream_id, "expected": expected, "ids": ids,
-            "types": [e.event_type for e in events],
-            "versions": [e.schema_version for e in events],
-            "payloads": [Jsonb(e.model_dump(mode="json")) for e in events],
-            "metadata": [meta] * len(events), "at": self._clock(),
-        }
+        meta = metadata.model_dump_json()
+        params = (self.tenant_id, stream_id, expected, ids, [e.event_type for e in events],
+                  [e.schema_version for e in events], [e.model_dump_json() for e in events],
+                  meta, self._clock())
         try:
-            with self._scope.autocommit() as conn:
-                row = conn.execute(_PG_APPEND, params).one()
-        except DBAPIError as exc:
+            with self._scope.raw.postgres() as conn:
+                row = conn.execute(_PG_APPEND, params).fetchone()
+        except psycopg.Error as exc:
             raise self._concurrency_error(exc, stream_id, expected) from exc
         return int(row[0]), int(row[1])
 
-    def _concurrency_error(self, exc: DBAPIError, stream_id: str,
+    def _concurrency_error(self, exc: psycopg.Error, stream_id: str,
                            expected: int | None) -> Exception:
-        sqlstate = getattr(exc.orig, "sqlstate", None)
-        if sqlstate == "WN409":
-            detail = getattr(getattr(exc.orig, "diag", None), "message_detail", None)
-            return ConcurrencyError(stream_id, expected, int(detail or 0))
-        if sqlstate == "23505" and "uq_events_stream_version" in str(exc.orig):
+        if exc.sqlstate == "WN409":
+            return ConcurrencyError(stream_id, expected, int(exc.diag.message_detail or 0))
+        if exc.sqlstate == "23505" and exc.diag.constraint_name == "uq_events_stream_version":
             return ConcurrencyError(stream_id, expected, self.stream_version(stream_id))
         return exc
 
     def _append_sqlite(self, stream_id: str, events: Sequence[DomainEvent], expected: int | None,
                        metadata: EventMetadata, ids: list[uuid.UUID]
                        ) -> tuple[tuple[int, ...], int]:
-        meta = metadata.model_dump(mode="json")
-        at = self._clock()
-        with self._scope.transaction(write=True) as conn:
-            actual = self._version(conn, stream_id)
+        meta = metadata.model_dump_json()
+        # The format SQLAlchemy's SQLite DateTime reads back (reads go through SQLAlchemy).
+        at = self._clock().astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        rows = [(self.tenant_id, stream_id, expected, ids[i].hex, e.event_type, e.schema_version,
+                 e.model_dump_json(), meta, at, i + 1) for i, e in enumerate(events)]
+        if len(rows) == 1:
+            # One statement, checked and inserted atomically: no explicit transaction needed.
+            landed = self._scope.raw.sqlite().execute(_SQLITE_APPEND_ONE, rows[0][:9]).fetchall()
+            if not landed:
+                raise ConcurrencyError(stream_id, expected, self.stream_version(stream_id))
+            return (int(landed[0][0]),), int(landed[0][1])
+        with self._scope.raw_write() as conn:
+            actual = conn.execute(_SQLITE_VERSION, (self.tenant_id, stream_id)).fetchone()[0]
             if expected is not None and expected != actual:
                 raise ConcurrencyError(stream_id, expected, actual)
-            rows = [
-                {"tenant_id": self.tenant_id, "stream_id": stream_id, "version": actual + i + 1,
-                 "event_id": ids[i], "event_type": e.event_type,
-                 "schema_version": e.schema_version, "payload": e.model_dump(mode="json"),
-                 "metadata": meta, "recorded_at": at}
-                for i, e in enumerate(events)
-            ]
-            try:
-                result = conn.execute(
-                    insert(_EVENTS).returning(_EVENTS.c.position, sort_by_parameter_order=True),
-                    rows,
-                )
-            except IntegrityError as exc:  # pragma: no cover - BEGIN IMMEDIATE serialises writers
-                raise ConcurrencyError(stream_id, expected, actual) from exc
-            positions = tuple(int(r[0]) for r in result)
-        return positions, actual + len(events)
+            conn.executemany(_SQLITE_INSERT, [(*r[:2], actual + r[9], *r[3:9]) for r in rows])
+            last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        # One writer holds the database, so AUTOINCREMENT handed out a contiguous range.
+        return tuple(range(last - len(events) + 1, last + 1)), actual + len(events)
 
     def stream_version(self, stream_id: str) -> int:
         """The stream's current version (0 when it has no events)."""
@@ -146,10 +160,14 @@ class EventStore:
             return self._version(conn, stream_id)
 
     def _version(self, conn: Connection, stream_id: str) -> int:
-        query = select(func.coalesce(func.max(_EVENTS.c.version), 0)).where(
-            _EVENTS.c.tenant_id == self.tenant_id, _EVENTS.c.stream_id == stream_id
+        # ORDER BY .. LIMIT 1 rather than max(): see the append function in migration 0001.
+        query = (
+            select(_EVENTS.c.version)
+            .where(_EVENTS.c.tenant_id == self.tenant_id, _EVENTS.c.stream_id == stream_id)
+            .order_by(_EVENTS.c.version.desc())
+            .limit(1)
         )
-        return int(conn.execute(query).scalar_one())
+        return int(conn.execute(query).scalar_one_or_none() or 0)
 
     def read_stream(self, stream_id: str, *, from_version: int = 1,
                     limit: int | None = None) -> list[RecordedEvent]:
@@ -244,5 +262,6 @@ def _recorded(row: Row[Any]) -> RecordedEvent:
         position=row.position, tenant_id=row.tenant_id, stream_id=row.stream_id,
         version=row.version, event_id=row.event_id, event_type=row.event_type,
         schema_version=row.schema_version, payload=row.payload,
-        metadata=EventMetadata.model_validate(row._mapping["metadata"]), recorded_at=as_utc(row.recorded_at),
+        metadata=EventMetadata.model_validate(row._mapping["metadata"]),
+        recorded_at=as_utc(row.recorded_at),
     )

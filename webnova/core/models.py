@@ -1,5 +1,8 @@
-"""SQLAlchemy 2 models of the core tables. The migrations are the source of the schema; these
-mappings must match them (tests/integration compare the two on both backends)."""
+"""SQLAlchemy 2 models of the core tables.
+
+The migrations are the source of the schema; these mappings must match them (a test compares
+the two on both backends).
+"""
 
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ class EventRow(Base):
     position: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
     )
-    tenant_id: Mapped[str] = mapped_column(String(64), ForeignKey("tenants.id"))
+    tenant_id: Mapped[str] = mapped_column(String(64))
     stream_id: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer)
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
@@ -49,7 +52,7 @@ class AuditRow(Base):
     """One link of a tenant's hash-chained audit log (see webnova.core.audit)."""
 
     __tablename__ = "audit_log"
-    tenant_id: Mapped[str] = mapped_column(String(64), ForeignKey("tenants.id"), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Self
+from typing import Any, Self, cast
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webnova.core import db
-from webnova.core.audit import AuditLog
+from webnova.core.audit import AuditHeads, AuditLog
 from webnova.core.errors import DatabaseConfigError
 from webnova.core.events import utcnow
 from webnova.core.eventstore import EventStore
@@ -17,8 +17,8 @@ from webnova.core.models import Tenant, TenantSettingRow
 from webnova.core.tenancy import TenantScope, check_tenant_id
 from webnova.settings import Settings, load_settings
 
-_TENANTS = Tenant.__table__
-_SETTINGS = TenantSettingRow.__table__
+_TENANTS = cast(Table, Tenant.__table__)
+_SETTINGS = cast(Table, TenantSettingRow.__table__)
 
 
 class TenantSettings:
@@ -59,10 +59,10 @@ class TenantSettings:
 class TenantHandle:
     """Everything of one tenant: `.events`, `.audit`, `.settings`."""
 
-    def __init__(self, scope: TenantScope) -> None:
+    def __init__(self, scope: TenantScope, audit_heads: AuditHeads) -> None:
         self.id = scope.tenant_id
         self.events = EventStore(scope)
-        self.audit = AuditLog(scope)
+        self.audit = AuditLog(scope, heads=audit_heads)
         self.settings = TenantSettings(scope)
 
 
@@ -73,6 +73,8 @@ class Platform:
         self.engine = engine
         self.settings = settings
         self.backend = db.backend_of(str(engine.url))
+        self._raw = db.RawConnections(engine)
+        self._audit_heads = AuditHeads()
         self._known_tenants: set[str] = set()
 
     @classmethod
@@ -106,7 +108,8 @@ class Platform:
         if tenant_id not in self._known_tenants:
             self._register(tenant_id, name or tenant_id)
             self._known_tenants.add(tenant_id)
-        return TenantHandle(TenantScope(self.engine, self.backend, tenant_id))
+        scope = TenantScope(self.engine, self.backend, tenant_id, self._raw)
+        return TenantHandle(scope, self._audit_heads)
 
     def tenant_ids(self) -> list[str]:
         """Every registered tenant id (the registry holds ids and names, no tenant data)."""
@@ -122,6 +125,7 @@ class Platform:
 
     def close(self) -> None:
         """Release every pooled connection."""
+        self._raw.close()
         self.engine.dispose()
 
     def __enter__(self) -> Self:

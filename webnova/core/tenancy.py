@@ -1,20 +1,21 @@
 """Tenant scoping: every read and write happens inside a transaction bound to exactly one tenant.
 
-On PostgreSQL the binding is `set_config('app.tenant_id', ..., true)` (transaction-local, so a pooled
-connection never carries a tenant into the next use) and Row Level Security does the filtering inside
-the database. On SQLite the repositories add the tenant to every statement themselves; both paths
-are exercised by the same tests through the public API.
+On PostgreSQL the binding is `set_config('app.tenant_id', ..., true)` (transaction-local, so a
+pooled connection never carries a tenant into the next use) and Row Level Security does the
+filtering inside the database. On SQLite the repositories add the tenant to every statement
+themselves; both paths are exercised by the same tests through the public API.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
+import sqlite3
 from collections.abc import Iterator
 
 from sqlalchemy import Connection, Engine, text
 
-from webnova.core.db import Backend
+from webnova.core.db import Backend, RawConnections
 from webnova.core.errors import TenantError
 
 TENANT_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -34,10 +35,12 @@ def check_tenant_id(tenant_id: object) -> str:
 class TenantScope:
     """Opens transactions bound to one tenant on one engine."""
 
-    def __init__(self, engine: Engine, backend: Backend, tenant_id: str) -> None:
+    def __init__(self, engine: Engine, backend: Backend, tenant_id: str,
+                 raw: RawConnections) -> None:
         self.engine = engine
         self.backend = backend
         self.tenant_id = check_tenant_id(tenant_id)
+        self.raw = raw
 
     @contextlib.contextmanager
     def transaction(self, *, write: bool = False) -> Iterator[Connection]:
@@ -52,7 +55,17 @@ class TenantScope:
                 yield conn
 
     @contextlib.contextmanager
-    def autocommit(self) -> Iterator[Connection]:
-        """A connection whose every statement commits on its own (single-call PostgreSQL paths)."""
-        with self.engine.connect() as conn:
-            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+    def raw_write(self) -> Iterator[sqlite3.Connection]:
+        """This thread's SQLite connection inside BEGIN IMMEDIATE, committed on success.
+
+        The append paths use the driver directly: they are the hot path of every run, and
+        SQLAlchemy's per-statement work cost more than the database itself (bench/eventstore).
+        """
+        conn = self.raw.sqlite()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")

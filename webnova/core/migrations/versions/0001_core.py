@@ -1,8 +1,8 @@
 """Core schema: tenants, tenant-scoped event store, hash-chained audit log, tenant settings.
 
 The same revision runs on SQLite and PostgreSQL. On PostgreSQL every table holding tenant data has
-Row Level Security enabled and forced, keyed on the transaction-local `app.tenant_id` setting (NULLIF
-so an unset tenant sees nothing), and the append paths are single-round-trip functions.
+Row Level Security enabled and forced, keyed on the transaction-local `app.tenant_id` setting
+(NULLIF so an unset tenant sees nothing), and the append paths are single-round-trip functions.
 
 Revision ID: 0001
 Revises:
@@ -33,7 +33,7 @@ def upgrade() -> None:
     _create_events(pg)
     op.create_table(
         "audit_log",
-        sa.Column("tenant_id", sa.String(64), sa.ForeignKey("tenants.id"), primary_key=True),
+        sa.Column("tenant_id", sa.String(64), primary_key=True),  # no FK: see events
         sa.Column("seq", sa.BigInteger(), primary_key=True, autoincrement=False),
         sa.Column("prev_hash", sa.String(64), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
@@ -68,7 +68,11 @@ def _create_events(pg: bool) -> None:
     op.create_table(
         "events",
         position,
-        sa.Column("tenant_id", sa.String(64), sa.ForeignKey("tenants.id"), nullable=False),
+        # No foreign key to tenants on the two append-only tables: the key check takes a share
+        # lock on the tenant's row for every insert, which serialises a tenant's concurrent
+        # writers (measured: 4 writers slower than 1). Tenants are never deleted, ids are
+        # validated before any write and RLS pins tenant_id to the transaction's tenant.
+        sa.Column("tenant_id", sa.String(64), nullable=False),
         sa.Column("stream_id", sa.String(200), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("event_id", sa.Uuid(), nullable=False, unique=True),
@@ -116,7 +120,7 @@ def _postgres_functions() -> None:
     op.execute("""
         CREATE FUNCTION webnova_append_events(
             p_tenant text, p_stream text, p_expected integer, p_event_ids uuid[],
-            p_types text[], p_schema_versions integer[], p_payloads jsonb[], p_metadata jsonb[],
+            p_types text[], p_schema_versions integer[], p_payloads jsonb[], p_metadata jsonb,
             p_recorded_at timestamptz)
         RETURNS TABLE (first_position bigint, last_version integer)
         LANGUAGE plpgsql AS $$
@@ -125,17 +129,23 @@ def _postgres_functions() -> None:
           v_base bigint;
         BEGIN
           PERFORM set_config('app.tenant_id', p_tenant, true);
-          SELECT coalesce(max(e.version), 0) INTO v_actual FROM events e
-            WHERE e.tenant_id = p_tenant AND e.stream_id = p_stream;
+          -- ORDER BY .. LIMIT 1, not max(): under RLS the planner does not turn max() into a
+          -- backward index scan and reads the whole stream (measured 5x slower at 600 events).
+          SELECT e.version INTO v_actual FROM events e
+            WHERE e.tenant_id = p_tenant AND e.stream_id = p_stream
+            ORDER BY e.version DESC LIMIT 1;
+          v_actual := coalesce(v_actual, 0);
           IF p_expected IS NOT NULL AND p_expected <> v_actual THEN
-            RAISE EXCEPTION 'wrong expected version' USING ERRCODE = 'WN409', DETAIL = v_actual::text;
+            RAISE EXCEPTION 'wrong expected version'
+              USING ERRCODE = 'WN409', DETAIL = v_actual::text;
           END IF;
           v_base := (pg_current_xact_id()::text::bigint) << 16;
           INSERT INTO events (position, tenant_id, stream_id, version, event_id, event_type,
                               schema_version, payload, metadata, recorded_at)
-          SELECT v_base + i - 1, p_tenant, p_stream, v_actual + i, p_event_ids[i], p_types[i],
-                 p_schema_versions[i], p_payloads[i], p_metadata[i], p_recorded_at
-          FROM generate_subscripts(p_types, 1) AS i;
+          SELECT v_base + u.i - 1, p_tenant, p_stream, v_actual + u.i, u.id, u.t, u.sv, u.p,
+                 p_metadata, p_recorded_at
+          FROM unnest(p_event_ids, p_types, p_schema_versions, p_payloads)
+               WITH ORDINALITY AS u(id, t, sv, p, i);
           RETURN QUERY SELECT v_base, v_actual + cardinality(p_types);
         END $$""")
     # The chain is serial per tenant by nature; the advisory lock makes concurrent writers queue
