@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy, so `import webnova` stays cheap and builds nothing (the CLI and Chainlit import it early).
+    # Lazy, so `import webnova` stays cheap and builds nothing (the CLI and Chainlit import it
+    # early).
     if name == "Platform":
         from webnova.core.platform import Platform
 

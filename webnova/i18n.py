@@ -132,11 +132,11 @@ def _(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    """Translate a message with a count, using the language's plural rules (Arabic has six forms)."""
+    """Translate a message with a count by the language's plural rules (Arabic has six forms)."""
     return translations(_current.get()).ngettext(singular, plural, n)
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext name
+def N_(message: str) -> str:
     """Mark `message` for extraction without translating it yet (translated where it is shown)."""
     return message
 

@@ -1,4 +1,4 @@
-"""Locate the data directories (blueprints, locales, bench, the Chainlit app) in a checkout or a wheel."""
+"""Locate the data directories (blueprints, locales, bench, the Chainlit app) in any install."""
 
 from __future__ import annotations
 

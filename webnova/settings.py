@@ -20,7 +20,7 @@ class SettingsError(ValueError):
 
 
 class Settings(BaseSettings):
-    """All of WebNova's configuration, read from `WEBNOVA_*` variables and an optional `.env` file."""
+    """All of WebNova's configuration, from `WEBNOVA_*` variables and an optional `.env` file."""
 
     model_config = SettingsConfigDict(
         env_prefix="WEBNOVA_",
@@ -36,12 +36,13 @@ class Settings(BaseSettings):
     )
     database_url: str | None = Field(
         default=None,
-        description="SQLAlchemy URL the app connects with; empty means SQLite at <home>/webnova.db. "
-        "On PostgreSQL use a non-superuser role so Row Level Security applies.",
+        description="SQLAlchemy URL the app connects with; empty means SQLite at "
+        "<home>/webnova.db. On PostgreSQL use a non-superuser role so Row Level Security applies.",
     )
     database_admin_url: str | None = Field(
         default=None,
-        description="URL of the role that owns the schema and runs migrations; defaults to database_url.",
+        description="URL of the role that owns the schema and runs migrations; "
+        "defaults to database_url.",
     )
     locale: str = Field(
         default="en",
