@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from webnova.i18n import _, set_locale
+from webnova.i18n import _, format_number, ngettext, set_locale
 from webnova.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -147,8 +147,10 @@ def audit_verify(
         typer.echo(json.dumps([r.model_dump() for r in results], ensure_ascii=False))
     for result in results if not as_json else []:
         if result.ok:
-            console.print(_("Tenant {tenant}: audit chain intact ({count} entries).").format(
-                tenant=result.tenant_id, count=result.checked))
+            console.print(ngettext(
+                "Tenant {tenant}: audit chain intact ({count} entry).",
+                "Tenant {tenant}: audit chain intact ({count} entries).", result.checked,
+            ).format(tenant=result.tenant_id, count=format_number(result.checked)))
         else:
             err_console.print(_(
                 "Tenant {tenant}: audit chain BROKEN at entry {seq}: {reason}"
@@ -176,7 +178,8 @@ def audit_export(
         else:
             with out.open("w", encoding="utf-8") as handle:
                 count = audit.export(handle)
-    err_console.print(_("Exported {count} audit entries.").format(count=count))
+    err_console.print(ngettext("Exported {count} audit entry.", "Exported {count} audit entries.",
+                               count).format(count=format_number(count)))
 
 
 @i18n_app.command("compile")

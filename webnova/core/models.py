@@ -10,7 +10,18 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -34,6 +45,10 @@ class EventRow(Base):
     """One stored domain event (see webnova.core.eventstore)."""
 
     __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "stream_id", "version", name="uq_events_stream_version"),
+        Index("ix_events_tenant_position", "tenant_id", "position"),
+    )
     position: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
     )
