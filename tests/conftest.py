@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +19,38 @@ from webnova.core.platform import Platform
 from webnova.settings import Settings, load_settings
 
 _ENV = load_settings()
+_REAL_CONNECT = socket.socket.connect
+_REAL_CONNECT_EX = socket.socket.connect_ex
+
+
+def _is_local(address: object) -> bool:
+    if not isinstance(address, tuple):
+        return True  # AF_UNIX paths and the like never leave the machine
+    host = str(address[0])
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: resolving it would already be a network request
+
+
+def _guarded(real):  # type: ignore[no-untyped-def]
+    def connect(sock: socket.socket, address: object):  # type: ignore[no-untyped-def]
+        if not _is_local(address):
+            raise ConnectionRefusedError(f"tests may not reach the network (tried {address!r})")
+        return real(sock, address)
+    return connect
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network() -> Iterator[None]:
+    """No test reaches beyond this machine: a connection to anything but loopback is refused."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr(socket.socket, "connect", _guarded(_REAL_CONNECT))
+    mp.setattr(socket.socket, "connect_ex", _guarded(_REAL_CONNECT_EX))
+    yield
+    mp.undo()
 
 
 @dataclass(frozen=True)
