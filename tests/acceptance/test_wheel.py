@@ -1,4 +1,4 @@
-"""The wheel carries its data (blueprints, catalogs, the Chainlit app) and works outside the checkout."""
+"""The wheel carries its data (blueprints, catalogs, the Chainlit app) and works anywhere."""
 
 from __future__ import annotations
 
@@ -34,9 +34,11 @@ def test_the_wheel_ships_its_data_and_runs_outside_the_checkout(tmp_path: Path) 
     blueprint = tmp_path / "bad.yaml"
     blueprint.write_text("name: x\n", encoding="utf-8")
     # The child must import the installed copy, not the checkout: PYTHONPATH first, cwd elsewhere.
-    env = os.environ | {"PYTHONPATH": str(site), "WEBNOVA_HOME": str(tmp_path / "home")}  # noqa: TID251
+    extra = {"PYTHONPATH": str(site), "WEBNOVA_HOME": str(tmp_path / "home")}
+    env = os.environ | extra  # noqa: TID251 - the child needs PATH and friends
     result = subprocess.run(
-        [sys.executable, "-c", "import sys, webnova; assert webnova.__file__.startswith(sys.argv[1]);"
+        [sys.executable, "-c",
+         "import sys, webnova; assert webnova.__file__.startswith(sys.argv[1]);"
          "from webnova.cli import main; sys.argv = ['webnova', '--lang', 'ar', 'blueprint', "
          "'validate', sys.argv[2]]; main()", str(site), str(blueprint)],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
