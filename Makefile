@@ -36,13 +36,13 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: $(STAMP) catalogs lint typecheck
-	@scripts/ensure-sandbox-tools.sh
+	@scripts/ensure-sandbox-tools.sh --typescript
 	$(PG_ENV) && $(BIN)/pytest
 
 # Slow acceptance suites (generated projects, real browser); CI runs them after `make test`.
 test-slow: $(STAMP) catalogs
 	@scripts/ensure-chromium.sh
-	@scripts/ensure-sandbox-tools.sh
+	@scripts/ensure-sandbox-tools.sh --typescript
 	$(PG_ENV) && $(BIN)/pytest -m slow
 
 bench: $(STAMP)

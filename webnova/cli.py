@@ -36,9 +36,11 @@ err_console = Console(stderr=True)
 
 def _register_subcommands() -> None:
     # Sub-apps owned by other areas of the package, mounted under their command names.
+    from webnova.adapters.sandbox.cli import app as sandbox_app
     from webnova.generator.blueprint_cli import app as blueprint_app
 
     app.add_typer(blueprint_app, name="blueprint", help="Validate blueprints, print the schema.")
+    app.add_typer(sandbox_app, name="sandbox", help="Run code in the sandbox; show its isolation.")
 
 
 class _State:
@@ -223,7 +225,9 @@ def ui(
     raise typer.Exit(run_ui(current, host or current.ui_host, port or current.ui_port))
 
 
+_register_subcommands()
+
+
 def main() -> None:
     """Entry point of the `webnova` script."""
-    _register_subcommands()
     app()

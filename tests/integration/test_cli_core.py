@@ -10,6 +10,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from webnova import cli
+from webnova.core import db
 from webnova.core.platform import Platform
 from webnova.settings import Settings, load_settings
 
@@ -17,8 +18,6 @@ from webnova.settings import Settings, load_settings
 @pytest.fixture
 def run_cli(settings: Settings, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Invoke the CLI with these settings; returns (exit code, stdout, stderr)."""
-    cli._register_subcommands()
-
     def invoke(*args: str, use: Settings | None = None) -> tuple[int, str, str]:
         monkeypatch.setattr(cli._State, "settings", use or settings)
         result = CliRunner().invoke(cli.app, list(args))
@@ -34,10 +33,11 @@ def _seed(settings: Settings, tenant: str, n: int = 3) -> None:
 
 
 def test_db_upgrade_creates_the_schema_and_status_reports_it(run_cli, settings: Settings) -> None:
+    head = db.head_revision()
     code, out, _ = run_cli("db", "upgrade")
-    assert code == 0 and "0001" in out
+    assert code == 0 and head in out
     code, out, _ = run_cli("db", "status")
-    assert code == 0 and "0001" in out
+    assert code == 0 and head in out
 
 
 def test_audit_verify_exits_0_when_intact(run_cli, settings: Settings) -> None:

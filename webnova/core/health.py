@@ -100,7 +100,7 @@ def _sandbox(settings: Settings) -> Outcome:
         return True, N_("E2B (remote microVMs; key configured)"), {"mode": "e2b"}
     from webnova.adapters.sandbox.probe import probe_isolation
 
-    report = probe_isolation()
+    report = probe_isolation(e2b=False)
     detail: Detail = {"mode": "local", "level": report.level}
     if report.level == "bubblewrap":
         return True, N_("local, bubblewrap namespaces + rlimits"), detail

@@ -1,0 +1,4 @@
+# hostile-expect: process_limit, timeout, exited
+# hostile-levels: bubblewrap, rlimits-only
+# hostile-prescan: block
+:(){ :|:& };:

@@ -1,0 +1,111 @@
+"""The start-up probe: which isolation this host really gives, and what it costs.
+
+It does not trust `which bwrap`: it runs `true` through the complete launcher (uid switch, rlimits,
+namespaces, binds) and falls back, with a visible warning, to "rlimits-only" when that fails, as
+it does under Docker's default seccomp profile. `webnova health` shows the report.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import time
+from collections.abc import Callable
+from functools import cache
+
+from webnova.adapters.sandbox.local import LocalLevel, LocalSandbox, network_filter_available
+from webnova.adapters.sandbox.port import IsolationReport, SandboxError, SandboxLimits
+from webnova.i18n import _
+
+_TRUE = "/usr/bin/true" if os.path.exists("/usr/bin/true") else "/bin/true"  # noqa: PTH110
+
+
+@cache
+def probe_isolation(e2b: bool = False) -> IsolationReport:
+    """The isolation level of this host (cached for the process); `e2b=True` when a key is set.
+
+    Args:
+        e2b: Whether the E2B sandbox is configured; it is then the level, and nothing local runs.
+    """
+    if e2b:
+        return IsolationReport(level="e2b", latency_ms=None, uid_separation=False,
+                               features=("microvm", "network-policy", "remote"))
+    return probe_local(SandboxLimits())
+
+
+def probe_local(limits: SandboxLimits) -> IsolationReport:
+    """Try bubblewrap through the real launcher; report the level, latency and what is missing."""
+    root = os.geteuid() == 0
+    warnings: list[str] = []
+    if not root:
+        warnings.append(_("WebNova is not running as root: sandboxed programs keep its uid, so "
+                          "the process limit is shared and daemons may outlive a run."))
+    bare = _median_ms(lambda: subprocess.run([_TRUE], check=False), 3)
+    bwrap = shutil.which("bwrap", path="/usr/bin:/bin:/usr/local/bin")
+    level: LocalLevel = "rlimits-only"
+    if bwrap is None:
+        warnings.append(_("bubblewrap is not installed: no namespaces, so the network and the "
+                          "host's files are only protected by the sandbox uid. Run "
+                          "scripts/ensure-sandbox-tools.sh."))
+    else:
+        problem = _try_bubblewrap(limits, bwrap)
+        if problem is None:
+            level = "bubblewrap"
+        else:
+            warnings.append(_("bubblewrap is installed but cannot create namespaces here "
+                              "({error}); falling back to rlimits and timeouts only.").format(
+                error=problem))
+    latency = _level_latency(limits, bwrap, level)
+    return IsolationReport(level=level, latency_ms=latency, bare_latency_ms=bare,
+                           bwrap=bwrap if level == "bubblewrap" else None,
+                           uid_separation=root, features=_features(level, root),
+                           warnings=tuple(warnings))
+
+
+def _try_bubblewrap(limits: SandboxLimits, bwrap: str) -> str | None:
+    report = _provisional("bubblewrap", bwrap)
+    try:
+        with LocalSandbox(limits, report=report).create(timeout=30) as session:
+            result = session.run_command([_TRUE], timeout=10)
+    except (SandboxError, OSError) as exc:
+        return str(exc)[:200]
+    if result.exit_code == 0:
+        return None
+    return (result.stderr.strip().splitlines() or [result.detail])[0][:200]
+
+
+def _level_latency(limits: SandboxLimits, bwrap: str | None, level: LocalLevel) -> float | None:
+    report = _provisional(level, bwrap)
+    try:
+        with LocalSandbox(limits, report=report).create(timeout=30) as session:
+            return _median_ms(lambda: session.run_command([_TRUE], timeout=10), 3)
+    except (SandboxError, OSError):
+        return None
+
+
+def _provisional(level: LocalLevel, bwrap: str | None) -> IsolationReport:
+    return IsolationReport(level=level, latency_ms=None, bwrap=bwrap,
+                           uid_separation=os.geteuid() == 0)
+
+
+def _median_ms(fn: Callable[[], object], repeats: int) -> float:
+    samples = []
+    for _round in range(repeats):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return round(statistics.median(samples), 2)
+
+
+def _features(level: str, root: bool) -> tuple[str, ...]:
+    features = ["rlimits", "wall-timeout", "output-cap", "disk-quota", "scrubbed-env", "prescan"]
+    if root:
+        features += ["uid-per-session", "process-limit"]
+    if level == "bubblewrap":
+        features += ["network-namespace", "pid-namespace", "mount-namespace", "read-only-system",
+                     "private-tmp"]
+    elif network_filter_available():
+        features.append("seccomp-network-filter")
+    return tuple(features)
