@@ -74,7 +74,7 @@ def _rate(count: int, seconds: float) -> float:
     return count / seconds if seconds else 0.0
 
 
-def _timed_calls(fn: Callable[[int], None], count: int) -> tuple[float, list[float]]:
+def _timed_calls(fn: Callable[[int], object], count: int) -> tuple[float, list[float]]:
     """Run fn(0..count-1); return events-per-call-agnostic total seconds and each call's latency."""
     latencies = []
     start = time.perf_counter()

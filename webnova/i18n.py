@@ -45,7 +45,7 @@ def negotiate(*preferences: str | None) -> str:
     tags: list[str] = []
     for pref in preferences:
         for part in (pref or "").split(","):
-            tag = part.split(";", 1)[0].split(".", 1)[0].strip().replace("_", "-")
+            tag = part.split(";", 1)[0].split(".", 1)[0].strip().replace("_", "-").lower()
             if tag and tag != "*":
                 tags.append(tag)
     chosen = negotiate_locale(tags, list(LOCALES), sep="-") if tags else None

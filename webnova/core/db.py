@@ -29,6 +29,13 @@ APP_GRANTS: dict[str, str] = {
     "events": "SELECT, INSERT",
     "audit_log": "SELECT, INSERT",
     "tenant_settings": "SELECT, INSERT, UPDATE, DELETE",
+    # Governance (revision 0002). Users are global identities (no tenant data); constitutions,
+    # waivers and usage records are append-only, memberships change with roles and statuses.
+    "users": "SELECT, INSERT, UPDATE",
+    "memberships": "SELECT, INSERT, UPDATE",
+    "constitutions": "SELECT, INSERT",
+    "compliance_waivers": "SELECT, INSERT",
+    "usage_records": "SELECT, INSERT",
     "alembic_version": "SELECT",  # so the app can check the schema is current
 }
 APP_FUNCTIONS = ("webnova_append_events", "webnova_audit_append")

@@ -86,3 +86,76 @@ class TenantSettingRow(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[Any] = mapped_column(JSONType)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+# ---------------------------------------------------------------- governance (revision 0002)
+
+
+def _stamp() -> Mapped[dt.datetime]:
+    return mapped_column(DateTime(timezone=True))
+
+
+class UserRow(Base):
+    """A person who can sign in; roles and status live in their tenant memberships."""
+
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = _stamp()
+    updated_at: Mapped[dt.datetime] = _stamp()
+
+
+class MembershipRow(Base):
+    """A user's role, status, custom permissions and session version in one tenant."""
+
+    __tablename__ = "memberships"
+    tenant_id: Mapped[str] = mapped_column(String(64), ForeignKey("tenants.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    permissions: Mapped[list[str]] = mapped_column(JSONType)
+    session_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = _stamp()
+    updated_at: Mapped[dt.datetime] = _stamp()
+
+
+class ConstitutionRow(Base):
+    """One version of a tenant's constitution (append-only)."""
+
+    __tablename__ = "constitutions"
+    tenant_id: Mapped[str] = mapped_column(String(64), ForeignKey("tenants.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = _stamp()
+
+
+class WaiverRow(Base):
+    """An owner's reasoned waiver of a failed compliance control for a project (append-only)."""
+
+    __tablename__ = "compliance_waivers"
+    __table_args__ = (Index("ix_compliance_waivers_project", "tenant_id", "project"),)
+    tenant_id: Mapped[str] = mapped_column(String(64), ForeignKey("tenants.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project: Mapped[str] = mapped_column(String(200))
+    control_id: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    waived_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = _stamp()
+
+
+class UsageRow(Base):
+    """Resource use of one run in one metric (append-only)."""
+
+    __tablename__ = "usage_records"
+    __table_args__ = (
+        Index("ix_usage_records_metric_time", "tenant_id", "metric", "recorded_at"),
+    )
+    tenant_id: Mapped[str] = mapped_column(String(64), ForeignKey("tenants.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(200))
+    metric: Mapped[str] = mapped_column(String(50))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    recorded_at: Mapped[dt.datetime] = _stamp()

@@ -61,6 +61,7 @@ class TenantHandle:
 
     def __init__(self, scope: TenantScope, audit_heads: AuditHeads) -> None:
         self.id = scope.tenant_id
+        self.scope = scope  # for repositories of other areas (governance) on the same binding
         self.events = EventStore(scope)
         self.audit = AuditLog(scope, heads=audit_heads)
         self.settings = TenantSettings(scope)

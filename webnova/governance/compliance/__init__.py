@@ -1,0 +1,1 @@
+"""Compliance packs (PCI-DSS, HIPAA, GDPR) evaluated on blueprints, project trees and deploys."""
