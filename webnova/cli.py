@@ -38,10 +38,14 @@ def _register_subcommands() -> None:
     # Sub-apps owned by other areas of the package, mounted under their command names.
     from webnova.adapters.sandbox.cli import app as sandbox_app
     from webnova.generator.blueprint_cli import app as blueprint_app
+    from webnova.generator.generator_cli import app as generate_app
+    from webnova.generator.generator_cli import templates_app
     from webnova.governance.cli import govern_app, users_app
 
     app.add_typer(blueprint_app, name="blueprint", help="Validate blueprints, print the schema.")
     app.add_typer(sandbox_app, name="sandbox", help="Run code in the sandbox; show its isolation.")
+    app.add_typer(generate_app, name="generate", help="Generate (or regenerate) a project.")
+    app.add_typer(templates_app, name="templates", help="The template catalog.")
     app.add_typer(users_app, name="users", help="People: owners, roles, suspensions.")
     app.add_typer(govern_app, name="govern", help="Compliance reports, constitution, budgets.")
 

@@ -1,0 +1,71 @@
+// Shared HTTP helpers: error responses and database error mapping.
+import type { NextFunction, Request, Response } from 'express';
+
+export class HttpError extends Error {
+  constructor(
+    public readonly status: number,
+    public readonly code: string,
+    message: string,
+    public readonly issues?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+interface DbError {
+  code?: string;
+  detail?: string;
+}
+
+function databaseCause(error: unknown): DbError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current; depth += 1) {
+    const candidate = current as DbError & { cause?: unknown };
+    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code)) return candidate;
+    current = candidate.cause;
+  }
+  return undefined;
+}
+
+export function mapDatabaseError(error: unknown): HttpError | undefined {
+  const cause = databaseCause(error);
+  switch (cause?.code) {
+    case '23505':
+      return new HttpError(409, 'conflict', 'A record with this value already exists.');
+    case '23503':
+      return new HttpError(409, 'reference', 'The record refers to, or is referred to by, another record.');
+    case '23502':
+    case '22001':
+    case '22003':
+    case '22007':
+    case '22008':
+    case '22P02':
+      return new HttpError(422, 'invalid', 'The value does not fit the column.');
+    default:
+      return undefined;
+  }
+}
+
+export function errorHandler(error: unknown, _req: Request, res: Response, _next: NextFunction): void {
+  const known = error instanceof HttpError ? error : mapDatabaseError(error);
+  if (known) {
+    res.status(known.status).json({ error: known.code, message: known.message, issues: known.issues });
+    return;
+  }
+  const status = (error as { status?: number; type?: string }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // body-parser: malformed JSON (400) or a body over the limit (413).
+    res.status(status).json({ error: 'bad_request', message: 'The request body could not be read.' });
+    return;
+  }
+  console.error(error);
+  res.status(500).json({ error: 'internal', message: 'Internal server error.' });
+}
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+
+export function route(handler: Handler) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    handler(req, res).catch(next);
+  };
+}

@@ -1,0 +1,92 @@
+"""What the generator can really render today, checked before anything is written.
+
+The Blueprint contract (`TEMPLATE_STACKS`) describes every stack a template may *describe*; this
+module says which of those combinations have template trees that install, build, test and start.
+A blueprint outside this table is refused with a localized, path-addressed issue, never rendered
+half-way. Widen `GENERATABLE` when a new tree passes the acceptance matrix.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from webnova.generator.blueprint import ApiStyle, Backend, Blueprint, Frontend
+from webnova.generator.validation import BlueprintIssue
+from webnova.i18n import _
+
+
+@dataclass(frozen=True)
+class StackLayout:
+    """The template trees one frontend/backend pair is rendered from, in overlay order."""
+
+    trees: tuple[str, ...]
+    toolchain: tuple[str, ...]
+
+
+GENERATABLE: Final[Mapping[tuple[Frontend, Backend], StackLayout]] = {
+    ("react", "express"): StackLayout(("common", "ts-express", "react-vite"), ("node", "npm")),
+    ("none", "express"): StackLayout(("common", "ts-express"), ("node", "npm")),
+    ("static", "none"): StackLayout(("common", "static-site"), ("node", "npm")),
+}
+API_STYLES: Final[frozenset[ApiStyle]] = frozenset({"rest"})
+
+
+def layout_for(bp: Blueprint) -> StackLayout | None:
+    """The trees that render `bp`, or None when its stack is not generatable yet."""
+    return GENERATABLE.get((bp.stack.frontend, bp.stack.backend))
+
+
+def unsupported(bp: Blueprint) -> list[BlueprintIssue]:
+    """Issues for every part of `bp` the generator cannot render yet (empty when it can)."""
+    issues: list[BlueprintIssue] = []
+    if layout_for(bp) is None:
+        pairs = ", ".join(f"{f}+{b}" for f, b in sorted(GENERATABLE))
+        issues.append(BlueprintIssue(
+            path="stack", code="stack_not_generatable",
+            message=_(
+                "The generator cannot build the {frontend} frontend with the {backend} backend "
+                "yet; generatable frontend+backend pairs: {pairs}."
+            ).format(frontend=bp.stack.frontend, backend=bp.stack.backend, pairs=pairs)))
+    if bp.tenancy.mode == "multi":
+        issues.append(BlueprintIssue(
+            path="tenancy.mode", code="tenancy_not_generatable",
+            message=_("The generator cannot build multi-tenant projects yet; use single.")))
+    if bp.stack.api not in API_STYLES:
+        issues.append(BlueprintIssue(
+            path="stack.api", code="api_not_generatable",
+            message=_("The generator cannot build a {api} API yet; use rest.").format(
+                api=bp.stack.api)))
+    return issues
+
+
+class ToolchainMissingError(RuntimeError):
+    """A program a step needs (node, npm, python3) is not on PATH; the message names it."""
+
+    def __init__(self, program: str, step: str) -> None:
+        self.program = program
+        self.step = step
+        super().__init__(_(
+            "{program} is required to {step} this project but was not found on PATH; "
+            "install it and try again."
+        ).format(program=program, step=step))
+
+
+def require_toolchain(
+    bp: Blueprint, step: str, which: Callable[[str], str | None] = shutil.which
+) -> dict[str, str]:
+    """Paths of the programs `step` needs for `bp`'s stack.
+
+    Raises:
+        ToolchainMissingError: one of them is missing (the first, in a stable order).
+    """
+    layout = layout_for(bp)
+    found: dict[str, str] = {}
+    for program in layout.toolchain if layout else ():
+        path = which(program)
+        if path is None:
+            raise ToolchainMissingError(program, step)
+        found[program] = path
+    return found
