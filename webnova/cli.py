@@ -19,7 +19,9 @@ from webnova.i18n import _, format_number, ngettext, set_locale
 from webnova.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
+    from webnova.core.audit import VerifyResult
     from webnova.core.platform import Platform
+    from webnova.governance.tamper import TamperCheck
 
 app = typer.Typer(name="webnova", no_args_is_help=True, add_completion=False,
                   help="WebNova: describe a platform, get it built, governed and deployed.")
@@ -140,21 +142,34 @@ def _open_platform() -> Platform:
 @audit_app.command("verify")
 def audit_verify(
     tenant: Annotated[str | None, typer.Option(help="Only this tenant (default: all).")] = None,
+    repo: Annotated[Path | None, typer.Option(
+        help="Also check the heads published in this project's git history.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Recompute the audit chains; exit 1 naming the first broken entry when one was altered."""
     from webnova.core.errors import TenantError
+    from webnova.governance.tamper import verify_repo
 
     platform = _open_platform()
     with platform:
         try:
             tenants = [tenant] if tenant else platform.tenant_ids()
             results = [platform.tenant(t).audit.verify() for t in tenants]
+            published = [verify_repo(platform.tenant(t).audit, t, repo) for t in tenants] \
+                if repo else []
         except TenantError as exc:
             raise fail(_("Invalid tenant: {error}").format(error=exc)) from exc
     if as_json:
-        typer.echo(json.dumps([r.model_dump() for r in results], ensure_ascii=False))
-    for result in results if not as_json else []:
+        typer.echo(json.dumps([r.model_dump() for r in results]
+                              + [p.model_dump() for p in published], ensure_ascii=False))
+    else:
+        _print_verify(results, published)
+    if not all(r.ok for r in results) or not all(p.ok for p in published):
+        raise typer.Exit(1)
+
+
+def _print_verify(results: list[VerifyResult], published: list[TamperCheck]) -> None:
+    for result in results:
         if result.ok:
             console.print(ngettext(
                 "Tenant {tenant}: audit chain intact ({count} entry).",
@@ -164,8 +179,16 @@ def audit_verify(
             err_console.print(_(
                 "Tenant {tenant}: audit chain BROKEN at entry {seq}: {reason}"
             ).format(tenant=result.tenant_id, seq=result.first_broken, reason=result.reason))
-    if not all(r.ok for r in results):
-        raise typer.Exit(1)
+    for check in published:
+        if check.ok:
+            console.print(ngettext(
+                "Tenant {tenant}: {count} head published in git matches the database.",
+                "Tenant {tenant}: {count} heads published in git match the database.",
+                check.published).format(tenant=check.tenant_id,
+                                        count=format_number(check.published)))
+        for problem in check.problems:
+            err_console.print(_("Tenant {tenant}: {problem}").format(tenant=check.tenant_id,
+                                                                     problem=problem))
 
 
 @audit_app.command("export")

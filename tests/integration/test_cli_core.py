@@ -106,3 +106,31 @@ def test_health_never_prints_a_database_password(run_cli, tmp_path: Path) -> Non
 def test_an_unknown_benchmark_lists_the_available_ones(run_cli) -> None:
     code, _, err = run_cli("bench", "nope")
     assert code == 2 and "eventstore" in err
+
+
+def test_audit_verify_checks_heads_published_in_git(run_cli, settings: Settings,
+                                                    tmp_path: Path) -> None:
+    import subprocess
+
+    from webnova.governance.tamper import publish_head
+
+    repo = tmp_path / "project"
+    repo.mkdir()
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(repo)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "init"], check=True)
+    _seed(settings, "acme", 3)
+    with Platform.open(settings=settings) as platform:
+        head = platform.tenant("acme").audit.head()
+        assert head is not None
+        assert publish_head(repo, head, reason="deploy").ok
+    code, out, _ = run_cli("audit", "verify", "--tenant", "acme", "--repo", str(repo))
+    assert code == 0 and "match" in out
+
+    # Rewrite history consistently inside the database: the chain verifies, git does not agree.
+    with Platform.open(settings=settings) as platform, platform.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER audit_log_no_delete")
+        conn.execute(text("DELETE FROM audit_log WHERE tenant_id = 'acme' AND seq = 3"))
+    code, _, err = run_cli("audit", "verify", "--tenant", "acme", "--repo", str(repo))
+    assert code == 1
+    assert "entry 3" in err
