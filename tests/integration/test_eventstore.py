@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import uuid
 
+import psycopg
 import pytest
 
+from tests.conftest import PgUrls
 from webnova.core.errors import ConcurrencyError, UnknownEventTypeError
 from webnova.core.events import DomainEvent, EventMetadata, RecordedEvent
 from webnova.core.platform import Platform
+from webnova.settings import Settings
 
 
 class ItemAdded(DomainEvent, event_type="test.ItemAdded", schema_version=1):
@@ -215,3 +219,26 @@ def test_redeclaring_a_contract_under_the_same_type_and_version_is_refused() -> 
 
         class Clash(DomainEvent, event_type="test.ItemAdded", schema_version=1):
             other: str
+
+
+@pytest.mark.postgres
+def test_the_global_log_never_skips_an_event_that_commits_late(
+    pg_database: PgUrls, settings: Settings, tenant_id: str
+) -> None:
+    """A slow transaction that started appending first must not be overtaken by a reader."""
+    with Platform.open(pg_database.app, settings=settings) as platform, \
+            psycopg.connect(pg_database.app.replace("+psycopg", "")) as slow:
+        store = platform.tenant(tenant_id).events
+        slow.execute(  # BEGIN happens implicitly: this append stays uncommitted for now
+            "SELECT webnova_append_events(%s, 'slow', 0, ARRAY[gen_random_uuid()], "
+            "ARRAY['test.ItemAdded'], ARRAY[1], ARRAY['{\"name\": \"slow\"}'::jsonb], "
+            "'{\"actor\": \"tester\"}'::jsonb, now())", (tenant_id,))
+        store.append("fast", [ItemAdded(name="fast")], expected_version=0, metadata=META)
+        # The fast event is committed but sits above the slow one's position: not yet visible.
+        assert store.read_all() == []
+        slow.commit()
+        # Any other session's open write transaction also holds the horizon back; wait it out.
+        deadline = time.monotonic() + 10
+        while len(events := store.read_all()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [e.payload["name"] for e in events] == ["slow", "fast"]
