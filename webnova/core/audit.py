@@ -45,10 +45,14 @@ _SQLITE_INSERT = (
 _VERIFY_BATCH = 5000
 
 
+# Built once: json.dumps with non-default options constructs a new encoder on every call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                              default=str)
+
+
 def canonical_json(value: Any) -> str:
     """The one JSON encoding the chain hashes: sorted keys, compact, non-ASCII kept as UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str)
+    return _CANONICAL.encode(value)
 
 
 def chain_hash(prev_hash: str, seq: int, body: str) -> str:
