@@ -5,7 +5,8 @@ it with a catch-up subscription.
 
 PostgreSQL appends are one call of `webnova_append_events` (one network round trip, no table lock);
 a stale expected version raises inside the function and two racing appends are settled by the
-(tenant, stream, version) key. SQLite appends run in a BEGIN IMMEDIATE transaction (one writer).
+(tenant, stream, version) key. On SQLite a single event is one checked INSERT ... SELECT statement
+and a batch runs in a BEGIN IMMEDIATE transaction (SQLite has one writer at a time).
 """
 
 from __future__ import annotations
