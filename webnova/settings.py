@@ -66,6 +66,12 @@ class Settings(BaseSettings):
         default=None,
         description="Secret that signs UI session tokens; generated under <home> when empty.",
     )
+    owner_email: str | None = Field(
+        default=None,
+        description="With owner_password: the first ROOT_OWNER, created on first start when the "
+        "tenant has no owner yet (or use `webnova users create-owner`).",
+    )
+    owner_password: SecretStr | None = Field(default=None, description="See owner_email.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
     test_database_url: SecretStr | None = Field(
         default=None,

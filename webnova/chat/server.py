@@ -23,6 +23,7 @@ from typing import IO
 
 from pydantic import AliasChoices, SecretStr
 
+from webnova.chat.auth import auth_secret
 from webnova.resources import app_dir
 from webnova.settings import Settings
 
@@ -85,11 +86,19 @@ def ui_command(
     headless: bool = True,
     python: str = sys.executable,
 ) -> UiCommand:
-    """Build the command that serves the UI from `app_root` (pure: nothing is started or copied)."""
+    """Build the command that serves the UI from `app_root` (nothing is started or copied).
+
+    The one side effect: the session-signing secret is generated under home on first use
+    (`webnova.chat.auth.auth_secret`); it travels in the environment, never in argv.
+    """
     argv = [python, "-m", "chainlit", "run", "app.py", "--host", host, "--port", str(port)]
     if headless:
         argv.append("--headless")
-    env = {**settings_env(settings), "CHAINLIT_APP_ROOT": str(app_root)}
+    env = {
+        **settings_env(settings),
+        "CHAINLIT_APP_ROOT": str(app_root),
+        "CHAINLIT_AUTH_SECRET": auth_secret(settings),
+    }
     return UiCommand(argv=tuple(argv), cwd=app_root, env=env)
 
 
