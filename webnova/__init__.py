@@ -9,16 +9,21 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Platform", "Settings", "__version__"]
+__all__ = ["Factory", "Platform", "Settings", "__version__"]
 
 if TYPE_CHECKING:
     from webnova.core.platform import Platform
+    from webnova.factory import Factory
     from webnova.settings import Settings
 
 
 def __getattr__(name: str) -> Any:
     # Lazy, so `import webnova` stays cheap and builds nothing (the CLI and Chainlit import it
     # early).
+    if name == "Factory":
+        from webnova.factory import Factory
+
+        return Factory
     if name == "Platform":
         from webnova.core.platform import Platform
 

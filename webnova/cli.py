@@ -43,6 +43,7 @@ def _register_subcommands() -> None:
     from webnova.generator.generator_cli import app as generate_app
     from webnova.generator.generator_cli import templates_app
     from webnova.governance.cli import govern_app, users_app
+    from webnova.graphs.cli import app as factory_app
 
     app.add_typer(blueprint_app, name="blueprint", help="Validate blueprints, print the schema.")
     app.add_typer(sandbox_app, name="sandbox", help="Run code in the sandbox; show its isolation.")
@@ -50,6 +51,7 @@ def _register_subcommands() -> None:
     app.add_typer(templates_app, name="templates", help="The template catalog.")
     app.add_typer(users_app, name="users", help="People: owners, roles, suspensions.")
     app.add_typer(govern_app, name="govern", help="Compliance reports, constitution, budgets.")
+    app.add_typer(factory_app)  # plan, build, resume, runs: top-level commands
 
 
 class _State:

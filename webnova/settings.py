@@ -54,7 +54,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("WEBNOVA_ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY"),
         description="Claude key; without it the offline brain is used.",
     )
-    anthropic_model: str = Field(default="claude-sonnet-4-5", description="Claude model id.")
+    anthropic_model: str = Field(default="claude-sonnet-4-6", description="Claude model id.")
     e2b_api_key: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("WEBNOVA_E2B_API_KEY", "E2B_API_KEY"),

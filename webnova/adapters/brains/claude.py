@@ -1,0 +1,186 @@
+"""ClaudeBrain: the brain port over the Anthropic Messages API.
+
+Structured output goes through tool use: the tool's `input_schema` is the JSON Schema of the same
+pydantic model that validates the answer (`IntentAnalysis`, `Blueprint`). An invalid answer is
+sent back as an error `tool_result` and Claude repairs it, a bounded number of times. The stable
+system prompt (rules and catalog) carries `cache_control`, so repeated calls read it from the
+prompt cache. Transient failures (429, 5xx, overloaded) are retried with backoff by the SDK
+(`max_retries`); what still fails becomes a `BrainError` with a clear message and no secret.
+Token use and cost are added to a `Usage` per call, for the run's and tenant's accounting.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final, TypeVar
+
+import anthropic
+from pydantic import BaseModel, ValidationError
+
+from webnova.adapters.brains.port import IntentAnalysis
+from webnova.generator.blueprint import Blueprint, blueprint_json_schema
+from webnova.generator.catalog import load_catalog
+from webnova.generator.support import GENERATABLE
+from webnova.generator.validation import validate_blueprint
+from webnova.i18n import _
+from webnova.prompts import load_prompt
+
+Model = TypeVar("Model", bound=BaseModel)
+
+# USD per million tokens: input, output, cache write, cache read (Sonnet-class list prices).
+PRICES: Final[dict[str, tuple[float, float, float, float]]] = {
+    "default": (3.0, 15.0, 3.75, 0.30),
+}
+MAX_TOKENS: Final = 8192
+
+
+class BrainError(RuntimeError):
+    """The model could not answer (auth, rate limit, overload, invalid output); state is kept."""
+
+
+@dataclass
+class Usage:
+    """Tokens and cost of the calls made so far."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+    calls: int = 0
+    cost_usd: float = 0.0
+    per_call: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, model: str, usage: anthropic.types.Usage) -> None:
+        """Add one response's usage, priced for `model`."""
+        written = usage.cache_creation_input_tokens or 0
+        read = usage.cache_read_input_tokens or 0
+        price = PRICES.get(model, PRICES["default"])
+        cost = (usage.input_tokens * price[0] + usage.output_tokens * price[1]
+                + written * price[2] + read * price[3]) / 1_000_000
+        self.input_tokens += usage.input_tokens
+        self.output_tokens += usage.output_tokens
+        self.cache_write_tokens += written
+        self.cache_read_tokens += read
+        self.calls += 1
+        self.cost_usd += cost
+        self.per_call.append({"model": model, "input": usage.input_tokens,
+                              "output": usage.output_tokens, "cache_read": read,
+                              "cost_usd": round(cost, 6)})
+
+
+def _catalog_text() -> str:
+    return "\n".join(f"- {t.id}: {t.description.en}" for t in load_catalog().templates
+                     if t.generatable)
+
+
+class ClaudeBrain:
+    """The brain port over Claude; give it an `anthropic.Anthropic` client."""
+
+    name = "claude"
+
+    def __init__(self, client: anthropic.Anthropic, model: str, *, max_repairs: int = 2,
+                 usage: Usage | None = None) -> None:
+        self.client = client
+        self.model = model
+        self.max_repairs = max_repairs
+        self.usage = usage or Usage()
+
+    def analyze(self, text: str, locale: str = "en") -> IntentAnalysis:
+        """Analyse `text` through the `record_intent` tool."""
+        prompt = load_prompt("intent", text=text, locale=locale,
+                             language="Arabic" if locale.startswith("ar") else "English")
+        schema = IntentAnalysis.model_json_schema()
+        return self._structured("record_intent", "Record the analysis of the description.",
+                                schema, prompt, IntentAnalysis.model_validate)
+
+    def design(self, analysis: IntentAnalysis, previous: Blueprint | None = None,
+               feedback: str | None = None) -> Blueprint:
+        """Design (or revise) the blueprint through the `record_blueprint` tool."""
+        prompt = load_prompt(
+            "architect", analysis=analysis.model_dump_json(indent=1),
+            previous=previous.model_dump_json(indent=1) if previous else "none",
+            feedback=feedback or "none",
+            generatable=", ".join(f"{f}+{b}" for f, b in sorted(GENERATABLE)))
+        blueprint = self._structured("record_blueprint", "Record the complete blueprint.",
+                                     blueprint_json_schema(), prompt, _valid_blueprint)
+        if previous is not None:
+            data = blueprint.model_dump()
+            for key in ("version", "schema_version"):
+                data.pop(key)
+            return previous.revise(**data)
+        return blueprint
+
+    def _structured(self, tool: str, description: str, schema: dict[str, Any], prompt: str,
+                    parse: Callable[[Any], Model]) -> Model:
+        messages: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
+        for _attempt in range(self.max_repairs + 1):
+            response = self._call(tool, description, schema, messages)
+            call = next((b for b in response.content if b.type == "tool_use"), None)
+            if call is None:
+                error = f"call the {tool} tool"
+                messages += [{"role": "assistant", "content": response.content},
+                             {"role": "user", "content": error}]
+                continue
+            try:
+                return parse(call.input)
+            except (ValidationError, ValueError) as exc:
+                messages += [
+                    {"role": "assistant", "content": response.content},
+                    {"role": "user", "content": [{
+                        "type": "tool_result", "tool_use_id": call.id, "is_error": True,
+                        "content": f"Invalid arguments, fix them and call {tool} again:\n"
+                                   f"{_errors(exc)}"}]}]
+        raise BrainError(_("Claude did not return a valid answer after {count} attempts; the "
+                           "run kept its state and can be resumed.").format(
+                               count=self.max_repairs + 1))
+
+    def _call(self, tool: str, description: str, schema: dict[str, Any],
+              messages: list[dict[str, Any]]) -> anthropic.types.Message:
+        system = [{"type": "text", "text": load_prompt("system", catalog=_catalog_text()),
+                   "cache_control": {"type": "ephemeral"}}]
+        # Our message dicts are the documented wire shape; the SDK's TypedDicts add nothing here.
+        create: Any = self.client.messages.create
+        try:
+            response = create(
+                model=self.model, max_tokens=MAX_TOKENS, system=system,
+                tools=[{"name": tool, "description": description, "input_schema": schema}],
+                tool_choice={"type": "tool", "name": tool}, messages=messages)
+        except anthropic.AuthenticationError:
+            raise BrainError(_("Claude refused the API key; check WEBNOVA_ANTHROPIC_API_KEY."
+                               )) from None
+        except anthropic.RateLimitError:
+            raise BrainError(_("Claude's rate limit was reached; try again in a minute.")) \
+                from None
+        except anthropic.APIStatusError as exc:
+            raise BrainError(_("Claude answered with an error ({status}); the run kept its "
+                               "state.").format(status=exc.status_code)) from None
+        except anthropic.APIConnectionError:
+            raise BrainError(_("Claude could not be reached; the run kept its state.")) \
+                from None
+        assert isinstance(response, anthropic.types.Message)
+        self.usage.add(self.model, response.usage)
+        return response
+
+
+def _valid_blueprint(data: object) -> Blueprint:
+    result = validate_blueprint(data)
+    if result.blueprint is None:
+        raise ValueError("\n".join(f"{i.path}: {i.message}" for i in result.issues[:20]))
+    return result.blueprint
+
+
+def _errors(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return json.dumps([{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()[:20]],
+                          ensure_ascii=False)
+    return str(exc)[:4000]
+
+
+def make_claude_brain(api_key: str, model: str, *, http_client: Any = None,
+                      max_retries: int = 3) -> ClaudeBrain:
+    """A ClaudeBrain with retries and backoff; tests pass an httpx client with a mock transport."""
+    client = anthropic.Anthropic(api_key=api_key, max_retries=max_retries,
+                                 http_client=http_client)
+    return ClaudeBrain(client, model)

@@ -1,0 +1,135 @@
+"""The deployer agent: runs the tested project on the local runtime, blue-green.
+
+A release is a copy of the tested tree started on a fresh port next to the current deployment;
+only when its health check passes does it replace the current one. When health fails, the
+previous healthy deployment keeps serving (the automatic rollback) and the run says so. The
+deployment is journaled per run, so a resumed or re-run node never deploys twice.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from webnova.adapters.git import ProjectRepo
+from webnova.adapters.runtime import ProjectRuntime
+from webnova.generator.blueprint import Blueprint
+from webnova.governance.budgets import Metric
+from webnova.graphs.deps import DeployResult, FactoryRuntime, deps_of
+from webnova.graphs.events import Deployed, DeploymentStarted, RolledBack, RunFinished
+from webnova.graphs.state import FactoryState
+from webnova.i18n import _, use_locale
+
+
+class LocalDeployer:
+    """Deploys to `ProjectRuntime`: a real process on a free port with a health check."""
+
+    def __init__(self, runtime: ProjectRuntime, releases: Path) -> None:
+        self.runtime = runtime
+        self.releases = releases
+
+    def deploy(self, blueprint: Blueprint, project: Path, run_id: str) -> DeployResult:
+        """Start a copy of `project`; keep the previous deployment when it is not healthy."""
+        commit = ProjectRepo.open(project).head()[:10]
+        release_id = f"{blueprint.slug}-{commit}"
+        folder = self.releases / release_id
+        if not folder.exists():
+            shutil.copytree(project, folder, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+        self.runtime.initialize(release_id, folder)
+        self.runtime.stop(release_id)  # a leftover of a killed attempt of this same release
+        started = self.runtime.start(release_id)
+        previous = self._current(blueprint.slug)
+        if not started.ok or started.status is None:
+            restored = self.runtime.status(previous).url if previous else None
+            return DeployResult(ok=False, rolled_back=previous is not None, restored_url=restored,
+                                message=(started.error or "") + "\n" + started.log_tail[-2000:])
+        if previous and previous != release_id:
+            self.runtime.stop(previous)
+        self._set_current(blueprint.slug, release_id, run_id)
+        return DeployResult(ok=True, url=started.status.url, message=release_id)
+
+    def _pointer(self, slug: str) -> Path:
+        return self.releases / f"{slug}.current.json"
+
+    def _current(self, slug: str) -> str | None:
+        try:
+            data = json.loads(self._pointer(slug).read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+        release = data.get("release")
+        return str(release) if release and self.runtime.status(str(release)).running else None
+
+    def _set_current(self, slug: str, release_id: str, run_id: str) -> None:
+        self.releases.mkdir(parents=True, exist_ok=True)
+        self._pointer(slug).write_text(json.dumps({"release": release_id, "run": run_id}),
+                                       encoding="utf-8")
+
+
+def deployer(state: FactoryState, runtime: FactoryRuntime) -> dict[str, Any]:
+    """Deploy once per run, tag the deployed commit, and finish the run."""
+    deps = deps_of(runtime)
+    run_id = state["run_id"]
+    bp = Blueprint.model_validate(state["blueprint"])
+    result = deps.ledger.journaled(run_id, "deploy")
+    refusal = None
+    if result is None and deps.budget is not None:
+        refusal = deps.budget.refusal(run_id, Metric.DEPLOYMENTS, 1)
+    if refusal:
+        deps.ledger.audit(run_id, "agent:deployer", "run.budget_stop", {"reason": refusal})
+        return {"status": "failed", "error": refusal, "messages": [refusal],
+                "steps": state.get("steps", 0) + 1}
+    if result is None:
+        deps.ledger.emit(run_id, DeploymentStarted(commit=state.get("commit")),
+                         actor="agent:deployer")
+        outcome = deps.deployer.deploy(bp, Path(state["project_dir"]), run_id)
+        result = outcome.model_dump(mode="json")
+        if outcome.ok:
+            result["tag"] = _tag(Path(state["project_dir"]), run_id, bp)
+            deps.ledger.journal(run_id, "deploy", result, actor="agent:deployer")
+            if deps.budget is not None:
+                deps.budget.record(run_id, {Metric.DEPLOYMENTS: 1})
+    if not deps.ledger.has_event(run_id, RunFinished.event_type):
+        # Also reached when a crash hit after the journal entry but before these events.
+        _record(deps, state, DeployResult.model_validate(
+            {k: v for k, v in result.items() if k != "tag"}), result.get("tag"))
+        deps.ledger.emit(run_id, RunFinished(status="done" if result.get("ok") else "failed",
+                                             detail=str(result.get("url") or "")),
+                         actor="agent:deployer")
+    with use_locale(state.get("locale", "en")):
+        return _finish(state, result)
+
+
+def _tag(project: Path, run_id: str, bp: Blueprint) -> str:
+    repo = ProjectRepo.open(project)
+    name = f"deploy-v{bp.version}-{run_id[:8]}"
+    if name not in repo.tags():
+        repo.tag(name, f"Deployed by run {run_id}")
+    return name
+
+
+def _record(deps: Any, state: FactoryState, outcome: DeployResult, tag: str | None) -> None:
+    run_id = state["run_id"]
+    if outcome.ok:
+        deps.ledger.emit(run_id, Deployed(url=outcome.url or "", commit=state.get("commit"),
+                                          tag=tag), actor="agent:deployer")
+        deps.ledger.audit(run_id, "agent:deployer", "deploy", {"url": outcome.url, "tag": tag})
+        return
+    if outcome.rolled_back:
+        deps.ledger.emit(run_id, RolledBack(reason=outcome.message[:2000],
+                                            restored_url=outcome.restored_url),
+                         actor="agent:deployer")
+    deps.ledger.audit(run_id, "agent:deployer", "deploy.failed",
+                      {"rolled_back": outcome.rolled_back, "restored_url": outcome.restored_url})
+
+
+def _finish(state: FactoryState, result: dict[str, Any]) -> dict[str, Any]:
+    steps = state.get("steps", 0) + 1
+    if result.get("ok"):
+        message = _("Deployed at {url}.").format(url=result.get("url"))
+        return {"deployment": result, "status": "done", "messages": [message], "steps": steps}
+    message = _("The deployment failed its health check; the previous deployment keeps "
+                "serving.") if result.get("rolled_back") else _("The deployment failed.")
+    return {"deployment": result, "status": "failed", "error": message, "messages": [message],
+            "steps": steps}

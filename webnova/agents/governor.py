@@ -1,0 +1,74 @@
+"""The governor agent: reviews the blueprint and the release, and answers for the policy.
+
+The reviews use the compliance packs of `webnova.governance`; the approval itself happens in the
+approval nodes (`webnova.graphs.approvals`). With approvals="auto" the policy approves in the
+person's place, and says so in the audit log; it never approves a release whose tests failed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from webnova.generator.blueprint import Blueprint
+from webnova.governance.compliance.engine import ComplianceReport, evaluate
+from webnova.graphs.deps import FactoryRuntime, deps_of
+from webnova.graphs.events import ReleaseReviewed
+from webnova.graphs.state import ALLOWED, ApprovalRequest, Decision, FactoryState, Risk
+from webnova.i18n import _, use_locale
+
+
+def _failures(report: ComplianceReport) -> list[str]:
+    return [r.id for r in report.blocking]
+
+
+def review_blueprint(state: FactoryState, runtime: FactoryRuntime) -> dict[str, Any]:
+    """Check the blueprint against its compliance packs and prepare the approval request."""
+    deps_of(runtime)
+    bp = Blueprint.model_validate(state["blueprint"])
+    report = evaluate(blueprint=bp)
+    with use_locale(state.get("locale", "en")):
+        request = ApprovalRequest(
+            kind="blueprint", risk="write", allowed=list(ALLOWED["blueprint"]),
+            summary=_("Approve blueprint version {version} of {name} before code is "
+                      "generated?").format(version=bp.version, name=bp.name),
+            details={"template": bp.template, "domain": bp.domain,
+                     "entities": [e.name for e in bp.entities],
+                     "features": bp.features.model_dump(mode="json"),
+                     "compliance": list(bp.compliance), "packs": list(report.packs),
+                     "compliance_failures": _failures(report),
+                     "reasons": state.get("analysis", {}).get("reasons", [])})
+    return {"review": request.model_dump(mode="json"), "steps": state.get("steps", 0) + 1}
+
+
+def review_release(state: FactoryState, runtime: FactoryRuntime) -> dict[str, Any]:
+    """Check tests and compliance of the generated project and prepare the deploy approval."""
+    deps = deps_of(runtime)
+    bp = Blueprint.model_validate(state["blueprint"])
+    report = evaluate(blueprint=bp, project_dir=Path(state["project_dir"]))
+    failures = _failures(report)
+    risk: Risk = "destructive" if failures else "external"
+    deps.ledger.emit(state["run_id"], ReleaseReviewed(risk=risk, compliance_failures=failures),
+                     actor="agent:governor")
+    tests = state.get("test_report", {})
+    with use_locale(state.get("locale", "en")):
+        request = ApprovalRequest(
+            kind="release", risk=risk, allowed=list(ALLOWED["release"]),
+            summary=_("Deploy {name} (commit {commit})? Tests passed.").format(
+                name=bp.name, commit=(state.get("commit") or "-")[:10]),
+            details={"commit": state.get("commit"), "tests": tests.get("summary", ""),
+                     "packs": list(report.packs), "compliance_failures": failures})
+    return {"review": request.model_dump(mode="json"), "steps": state.get("steps", 0) + 1}
+
+
+def policy_decision(state: FactoryState, request: ApprovalRequest) -> Decision | None:
+    """The policy's answer in approvals="auto" mode, or None when a person must decide."""
+    if state.get("approvals") != "auto" or request.kind == "clarify":
+        return None
+    if request.kind == "release" and not state.get("test_report", {}).get("passed"):
+        return None
+    reason = "auto-approved by the run's approvals=auto policy"
+    if request.details.get("compliance_failures"):
+        reason += "; open compliance findings: " + ", ".join(
+            request.details["compliance_failures"])
+    return Decision(kind="approve", text=reason, actor="policy")

@@ -1,0 +1,378 @@
+"""The Python agent API: `from webnova import Factory`.
+
+```python
+from webnova import Factory
+
+with Factory() as factory:
+    run = factory.start("A booking platform for a dental clinic", approvals="ask")
+    while run.pending:                      # an approval is waiting
+        print(run.pending.summary)
+        run = factory.resume(run.run_id, "approve")
+    print(run.status, run.deployment_url)
+```
+
+One run is one LangGraph thread (thread id = run id) in the configured checkpointer, so a run
+started in one process is resumed in another. Every method has an async twin (`astart`,
+`aresume`, `aget`, `aruns`, `astream`) that runs the same code in a worker thread, because the
+graph's side effects (git, npm, processes) are blocking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, Literal, Self, cast
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.types import Command
+from pydantic import BaseModel, ConfigDict, Field
+
+from webnova.adapters.brains.offline import OfflineBrain
+from webnova.adapters.brains.port import Brain
+from webnova.core.platform import Platform
+from webnova.generator.blueprint import Blueprint
+from webnova.generator.validation import parse_blueprint
+from webnova.graphs.budget import RunBudget
+from webnova.graphs.checkpoint import open_checkpointer
+from webnova.graphs.deps import Deployer, FactoryDeps, Tester
+from webnova.graphs.events import RunStarted
+from webnova.graphs.factory_graph import FactoryGraph, build_factory_graph
+from webnova.graphs.ledger import RunLedger
+from webnova.graphs.state import ApprovalRequest, Decision, DecisionKind
+from webnova.i18n import _, negotiate
+from webnova.settings import Settings, load_settings
+
+Approvals = Literal["ask", "auto"]
+EventKind = Literal["stage_started", "stage_finished", "message", "approval_requested",
+                    "run_finished", "run_failed"]
+
+
+class FactoryError(Exception):
+    """A request the factory refuses: unknown or finished run, disallowed decision, bad spec."""
+
+
+class RunView(BaseModel):
+    """A run as its owner sees it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    run_id: str
+    tenant: str
+    status: str
+    pending: ApprovalRequest | None = None
+    blueprint: dict[str, Any] | None = None
+    project_dir: str | None = None
+    test_report: dict[str, Any] | None = None
+    commit: str | None = None
+    deployment_url: str | None = None
+    messages: list[str] = Field(default_factory=list)
+    error: str | None = None
+
+
+class RunSummary(BaseModel):
+    """One line of `runs()`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    run_id: str
+    text: str
+    user: str
+    status: str
+
+
+class FactoryEvent(BaseModel):
+    """What `stream` yields while a run advances."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: EventKind
+    run_id: str
+    stage: str | None = None
+    text: str = ""
+    approval: ApprovalRequest | None = None
+    run: RunView | None = None
+
+
+Source = str | Path | Blueprint | Mapping[str, Any]
+
+
+class Factory:
+    """Start, stream, resume and inspect factory runs (sync and async)."""
+
+    def __init__(self, settings: Settings | None = None, *, platform: Platform | None = None,
+                 checkpointer: BaseCheckpointSaver[Any] | None = None,
+                 brain: Brain | None = None, tester: Tester | None = None,
+                 deployer: Deployer | None = None, projects_dir: Path | None = None,
+                 max_test_attempts: int = 3) -> None:
+        self.settings = settings or load_settings()
+        self._stack = ExitStack()
+        self._platform = platform
+        self._checkpointer = checkpointer
+        self._brain = brain
+        self._tester = tester
+        self._deployer = deployer
+        self._projects = projects_dir or self.settings.home / "projects"
+        self._max_attempts = max_test_attempts
+        self._graph: FactoryGraph | None = None
+        self._last_run_id = ""
+
+    # ------------------------------------------------------------------ wiring
+
+    @property
+    def platform(self) -> Platform:
+        """The open platform (opened on first use)."""
+        if self._platform is None:
+            self._platform = self._stack.enter_context(Platform.open(settings=self.settings))
+        return self._platform
+
+    @property
+    def graph(self) -> FactoryGraph:
+        """The compiled graph over the checkpointer (opened on first use)."""
+        if self._graph is None:
+            saver = self._checkpointer or self._stack.enter_context(
+                open_checkpointer(self.settings))
+            self._graph = build_factory_graph(saver)
+        return self._graph
+
+    def deps(self, tenant: str) -> FactoryDeps:
+        """The dependencies of a run of `tenant` (real tester and local deployer by default)."""
+        from webnova.governance.service import Governance
+
+        budgets = Governance(self.platform, tenant).budgets
+        return FactoryDeps(brain=self._brain or self._default_brain(),
+                           ledger=RunLedger(self.platform.tenant(tenant)),
+                           budget=RunBudget(budgets, tenant),
+                           tester=self._tester or self._default_tester(),
+                           deployer=self._deployer or self._default_deployer(),
+                           projects_dir=self._projects, max_test_attempts=self._max_attempts)
+
+    def _default_brain(self) -> Brain:
+        key = self.settings.anthropic_api_key
+        if key is None:
+            self._brain = OfflineBrain()
+        else:
+            from webnova.adapters.brains.claude import make_claude_brain
+
+            self._brain = make_claude_brain(key.get_secret_value(), self.settings.anthropic_model)
+        return self._brain
+
+    def _default_tester(self) -> Tester:
+        from webnova.agents.tester import ToolchainTester
+
+        self._tester = ToolchainTester(self.settings.home / "npm-cache")
+        return self._tester
+
+    def _default_deployer(self) -> Deployer:
+        from webnova.adapters.runtime import ProjectRuntime
+        from webnova.agents.deployer import LocalDeployer
+
+        runtime = ProjectRuntime(self.settings.home)
+        self._stack.callback(runtime.close)
+        self._deployer = LocalDeployer(runtime, self.settings.home / "releases")
+        return self._deployer
+
+    def close(self) -> None:
+        """Close the checkpointer and the platform this factory opened."""
+        self._stack.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ runs
+
+    def start(self, source: Source, *, tenant: str = "default", user: str = "local",
+              locale: str = "en", approvals: Approvals = "ask", out: Path | None = None) -> (
+            RunView):
+        """Start a run from a description, a spec file or a blueprint; stop at the first gate."""
+        for _event in self.stream(source, tenant=tenant, user=user, locale=locale,
+                                  approvals=approvals, out=out):
+            pass
+        return self.get(self._last_run_id)
+
+    def stream(self, source: Source, *, tenant: str = "default", user: str = "local",
+               locale: str = "en", approvals: Approvals = "ask", out: Path | None = None) -> (
+            Iterator[FactoryEvent]):
+        """Start a run and yield its events until it finishes or waits for an approval."""
+        run_id = uuid.uuid4().hex
+        state = self._initial(source, run_id, tenant, user, negotiate(locale), approvals, out)
+        deps = self.deps(tenant)
+        deps.ledger.started(RunStarted(run_id=run_id, text=state.get("text", "")[:4000],
+                                       user=user, locale=state["locale"], approvals=approvals),
+                            actor=user)
+        self._last_run_id = run_id
+        yield from self._advance(run_id, state, deps)
+
+    def resume(self, run_id: str, decision: Decision | DecisionKind | Mapping[str, Any] | None,
+               *, text: str = "", user: str = "local") -> RunView:
+        """Answer the pending approval of `run_id` (or continue a crashed run with None)."""
+        for _event in self.stream_resume(run_id, decision, text=text, user=user):
+            pass
+        return self.get(run_id)
+
+    def stream_resume(self, run_id: str,
+                      decision: Decision | DecisionKind | Mapping[str, Any] | None, *,
+                      text: str = "", user: str = "local") -> Iterator[FactoryEvent]:
+        """Like `resume`, yielding the events as the run advances."""
+        view = self.get(run_id)
+        command = self._command(view, decision, text, user)
+        yield from self._advance(run_id, command, self.deps(view.tenant))
+
+    def get(self, run_id: str) -> RunView:
+        """The run's current view (blueprint, project, tests, commit, deployment URL)."""
+        snapshot = self.graph.get_state(_config(run_id))
+        values: dict[str, Any] = dict(snapshot.values)
+        if not values:
+            raise FactoryError(_("There is no run {run}.").format(run=run_id))
+        pending = [i.value for t in snapshot.tasks for i in t.interrupts]
+        status = values.get("status", "running")
+        if pending:
+            status = "waiting"
+        elif snapshot.next and status == "running":
+            status = "interrupted"  # the process died mid-step; resume(run_id, None) continues
+        deployment = values.get("deployment") or {}
+        return RunView(
+            run_id=run_id, tenant=values.get("tenant", "default"), status=status,
+            pending=ApprovalRequest.model_validate(pending[0]) if pending else None,
+            blueprint=values.get("blueprint"), project_dir=values.get("project_dir"),
+            test_report=values.get("test_report"), commit=values.get("commit") or None,
+            deployment_url=deployment.get("url"), messages=list(values.get("messages", [])),
+            error=values.get("error") or None)
+
+    def runs(self, tenant: str = "default") -> list[RunSummary]:
+        """Every run of `tenant`, oldest first, with its current status."""
+        ledger = RunLedger(self.platform.tenant(tenant))
+        return [RunSummary(run_id=r.run_id, text=r.text[:200], user=r.user,
+                           status=self._status(r.run_id)) for r in ledger.run_ids()]
+
+    def _status(self, run_id: str) -> str:
+        try:
+            return self.get(run_id).status
+        except FactoryError:
+            return "unknown"
+
+    # ------------------------------------------------------------------ async twins
+
+    async def astart(self, source: Source, **kwargs: Any) -> RunView:
+        """`start` without blocking the event loop."""
+        return await asyncio.to_thread(lambda: self.start(source, **kwargs))
+
+    async def aresume(self, run_id: str, decision: Any, **kwargs: Any) -> RunView:
+        """`resume` without blocking the event loop."""
+        return await asyncio.to_thread(lambda: self.resume(run_id, decision, **kwargs))
+
+    async def aget(self, run_id: str) -> RunView:
+        """`get` without blocking the event loop."""
+        return await asyncio.to_thread(self.get, run_id)
+
+    async def aruns(self, tenant: str = "default") -> list[RunSummary]:
+        """`runs` without blocking the event loop."""
+        return await asyncio.to_thread(self.runs, tenant)
+
+    async def astream(self, source: Source, **kwargs: Any) -> AsyncIterator[FactoryEvent]:
+        """`stream` without blocking the event loop (each step runs in a worker thread)."""
+        events = self.stream(source, **kwargs)
+        done = object()
+        while (event := await asyncio.to_thread(next, events, done)) is not done:
+            assert isinstance(event, FactoryEvent)
+            yield event
+
+    # ------------------------------------------------------------------ internals
+
+    def _initial(self, source: Source, run_id: str, tenant: str, user: str, locale: str,
+                 approvals: Approvals, out: Path | None) -> dict[str, Any]:
+        state: dict[str, Any] = {"run_id": run_id, "tenant": tenant, "user": user,
+                                 "locale": locale, "approvals": approvals}
+        if out is not None:
+            state["project_dir"] = str(out.resolve())
+        blueprint = _as_blueprint(source)
+        if blueprint is None:
+            state["text"] = str(source)
+        else:
+            state["blueprint"] = blueprint.model_dump(mode="json")
+            state["text"] = blueprint.description or blueprint.name
+        return state
+
+    def _command(self, view: RunView, decision: Any, text: str, user: str) -> Command[Any] | None:
+        if view.status in ("done", "rejected", "refused", "failed"):
+            raise FactoryError(_("Run {run} is already {status}; start a new run.").format(
+                run=view.run_id, status=view.status))
+        if view.pending is None:
+            if decision is not None:
+                raise FactoryError(_("Run {run} is not waiting for a decision.").format(
+                    run=view.run_id))
+            return None
+        if decision is None:
+            raise FactoryError(_("Run {run} is waiting for a decision: {allowed}.").format(
+                run=view.run_id, allowed=", ".join(view.pending.allowed)))
+        chosen = _decision(decision, text, user)
+        if chosen.kind not in view.pending.allowed:
+            raise FactoryError(_("{decision} is not allowed here; choose one of: {allowed}."
+                                 ).format(decision=chosen.kind,
+                                          allowed=", ".join(view.pending.allowed)))
+        return Command(resume=chosen.model_dump(mode="json"))
+
+    def _advance(self, run_id: str, value: Any, deps: FactoryDeps) -> Iterator[FactoryEvent]:
+        from webnova.adapters.brains.claude import BrainError
+
+        try:
+            for chunk in self.graph.stream(value, _config(run_id), context=deps,
+                                           stream_mode="tasks", version="v2"):
+                yield from _task_events(run_id, cast("Mapping[str, Any]", chunk["data"]))
+        except BrainError as exc:
+            # The checkpoint keeps every completed step: resume(run_id, None) tries again.
+            yield FactoryEvent(kind="run_failed", run_id=run_id, text=str(exc),
+                               run=self.get(run_id))
+            return
+        view = self.get(run_id)
+        if view.pending is not None:
+            return
+        kind: EventKind = "run_finished" if view.status == "done" else "run_failed"
+        yield FactoryEvent(kind=kind, run_id=run_id, text=view.error or "", run=view)
+
+
+def _config(run_id: str) -> Any:
+    return {"configurable": {"thread_id": run_id}}
+
+
+def _task_events(run_id: str, data: Mapping[str, Any]) -> Iterator[FactoryEvent]:
+    stage = str(data.get("name"))
+    if "result" not in data:
+        yield FactoryEvent(kind="stage_started", run_id=run_id, stage=stage)
+        return
+    result = data.get("result") or {}
+    for message in result.get("messages", []) if isinstance(result, Mapping) else []:
+        yield FactoryEvent(kind="message", run_id=run_id, stage=stage, text=str(message))
+    for pending in data.get("interrupts") or []:
+        request = ApprovalRequest.model_validate(pending["value"])
+        yield FactoryEvent(kind="approval_requested", run_id=run_id, stage=stage,
+                           text=request.summary, approval=request)
+    yield FactoryEvent(kind="stage_finished", run_id=run_id, stage=stage)
+
+
+def _decision(decision: Any, text: str, user: str) -> Decision:
+    if isinstance(decision, Decision):
+        return decision
+    if isinstance(decision, str):
+        return Decision.model_validate({"kind": decision, "text": text, "actor": user})
+    return Decision.model_validate({"actor": user, **dict(decision)})
+
+
+def _as_blueprint(source: Source) -> Blueprint | None:
+    if isinstance(source, Blueprint):
+        return source
+    if isinstance(source, Mapping):
+        return Blueprint.model_validate(source)
+    if isinstance(source, Path):
+        result = parse_blueprint(source.read_bytes(), filename=source.name)
+        if result.blueprint is None:
+            problems = "; ".join(f"{i.path}: {i.message}" for i in result.issues[:5])
+            raise FactoryError(_("The spec {path} is not a valid blueprint: {problems}").format(
+                path=source, problems=problems))
+        return result.blueprint
+    return None

@@ -1,0 +1,133 @@
+"""Approval nodes: the only places that call `interrupt()`.
+
+Each node reads the request the previous (review) node prepared, lets the policy answer in
+approvals="auto" mode, or interrupts with the typed payload and waits. What happens after the
+decision (generating code, deploying) happens in the next node, because a resumed node runs again
+from its top. A decision the gate does not allow, or an unclear answer, is a rejection.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langgraph.graph import END
+from langgraph.types import Command, interrupt
+from pydantic import ValidationError
+
+from webnova.agents.governor import policy_decision
+from webnova.generator.validation import validate_blueprint
+from webnova.graphs.deps import FactoryRuntime, deps_of
+from webnova.graphs.events import ApprovalDenied, ApprovalGranted, ApprovalRequested, RunFinished
+from webnova.graphs.state import ALLOWED, ApprovalRequest, Decision, FactoryState
+from webnova.i18n import _, use_locale
+
+
+def ask(state: FactoryState, runtime: FactoryRuntime, request: ApprovalRequest) -> Decision:
+    """The decision for `request`: the policy's in auto mode, else a person's via interrupt."""
+    deps = deps_of(runtime)
+    decision = policy_decision(state, request)
+    if decision is None:
+        # Emitted before interrupting, so it repeats when the node re-runs on resume; that is the
+        # truth (the question was shown again), and it is not a side effect on the world.
+        deps.ledger.emit(state["run_id"], ApprovalRequested(
+            kind=request.kind, risk=request.risk, summary=request.summary), actor="governor")
+        decision = _parse(interrupt(request.model_dump(mode="json")), request)
+    _record(state, runtime, request, decision)
+    return decision
+
+
+def _parse(raw: object, request: ApprovalRequest) -> Decision:
+    try:
+        decision = Decision.model_validate(raw)
+    except ValidationError:
+        return Decision(kind="reject", text="unclear answer", actor="person")
+    if decision.kind not in request.allowed:
+        return Decision(kind="reject", text=f"decision {decision.kind!r} is not allowed here",
+                        actor=decision.actor)
+    return decision
+
+
+def _record(state: FactoryState, runtime: FactoryRuntime, request: ApprovalRequest,
+            decision: Decision) -> None:
+    deps = deps_of(runtime)
+    run_id = state["run_id"]
+    n = len(state.get("decisions", []))
+    key = f"approval:{request.kind}:{n}"
+    if deps.ledger.journaled(run_id, key) is not None:
+        return  # recorded before a crash; the audit log already has it
+    granted = decision.kind in ("approve", "answer")
+    event = ApprovalGranted(kind=request.kind, actor=decision.actor, reason=decision.text) \
+        if granted else ApprovalDenied(kind=request.kind, actor=decision.actor,
+                                       decision=decision.kind, reason=decision.text[:2000])
+    deps.ledger.emit(run_id, event, actor=decision.actor)
+    deps.ledger.audit(run_id, decision.actor, f"approval.{request.kind}.{decision.kind}", {
+        "risk": request.risk, "reason": decision.text[:2000], "summary": request.summary})
+    deps.ledger.journal(run_id, key, {"decision": decision.kind}, actor=decision.actor)
+
+
+def _decided(decision: Decision, state: FactoryState) -> dict[str, Any]:
+    return {"decisions": [decision.model_dump(mode="json")], "status": "running",
+            "steps": state.get("steps", 0) + 1}
+
+
+def _rejected(state: FactoryState, runtime: FactoryRuntime, decision: Decision) -> Command[Any]:
+    deps_of(runtime).ledger.emit(state["run_id"], RunFinished(
+        status="rejected", detail=decision.text[:500]), actor=decision.actor)
+    with use_locale(state.get("locale", "en")):
+        message = _("The run was rejected: {reason}").format(reason=decision.text or "-")
+    return Command(goto=END, update={**_decided(decision, state), "status": "rejected",
+                                     "error": message, "messages": [message]})
+
+
+def clarify(state: FactoryState, runtime: FactoryRuntime) -> (
+        Command[Literal["intent", "__end__"]]):
+    """Ask the clarifying question; the answer is added to the description."""
+    analysis = state.get("analysis", {})
+    request = ApprovalRequest(kind="clarify", risk="read", allowed=list(ALLOWED["clarify"]),
+                              summary=analysis.get("question") or "", details={
+                                  "warnings": analysis.get("warnings", [])})
+    decision = ask(state, runtime, request)
+    if decision.kind != "answer" or not decision.text.strip():
+        return _rejected(state, runtime, decision)
+    text = f"{state.get('text', '')}\n{decision.text}".strip()
+    return Command(goto="intent", update={**_decided(decision, state), "text": text})
+
+
+def approve_blueprint(state: FactoryState, runtime: FactoryRuntime) -> (
+        Command[Literal["coder", "architect", "review_blueprint", "__end__"]]):
+    """The blueprint gate: approve, reject, request changes or replace the blueprint."""
+    request = ApprovalRequest.model_validate(state["review"])
+    decision = ask(state, runtime, request)
+    update = _decided(decision, state)
+    if decision.kind == "approve":
+        return Command(goto="coder", update=update)
+    if decision.kind == "changes":
+        return Command(goto="architect", update={**update, "feedback": decision.text})
+    if decision.kind == "replace":
+        return _replace(state, runtime, decision, update)
+    return _rejected(state, runtime, decision)
+
+
+def _replace(state: FactoryState, runtime: FactoryRuntime, decision: Decision,
+             update: dict[str, Any]) -> Command[Any]:
+    result = validate_blueprint(decision.blueprint or {})
+    if result.blueprint is None:
+        problems = "; ".join(f"{i.path}: {i.message}" for i in result.issues[:5])
+        return _rejected(state, runtime, decision.model_copy(
+            update={"text": f"replacement blueprint is invalid: {problems}"}))
+    return Command(goto="review_blueprint", update={
+        **update, "blueprint": result.blueprint.model_dump(mode="json")})
+
+
+def approve_release(state: FactoryState, runtime: FactoryRuntime) -> (
+        Command[Literal["deployer", "architect", "__end__"]]):
+    """The release gate: approve the deploy, reject, or request changes to the blueprint."""
+    request = ApprovalRequest.model_validate(state["review"])
+    decision = ask(state, runtime, request)
+    update = _decided(decision, state)
+    if decision.kind == "approve":
+        return Command(goto="deployer", update=update)
+    if decision.kind == "changes":
+        return Command(goto="architect", update={**update, "feedback": decision.text,
+                                                 "attempts": 0})
+    return _rejected(state, runtime, decision)
