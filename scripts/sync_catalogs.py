@@ -47,7 +47,10 @@ def _read(path: Path, locale: str) -> Catalog:
 
 
 def known_arabic() -> dict[str, str | tuple[str, ...]]:
-    """Arabic translations from the current catalog, then the pending fragments (fragments win)."""
+    """Arabic translations from the current catalog; the pending fragments only fill its gaps.
+
+    The catalog wins so an edit made there (a translator's fix) is never undone by a fragment.
+    """
     sources = [LOCALES / "ar" / "LC_MESSAGES" / "webnova.po",
                *sorted((LOCALES / "pending").glob("*.po"))]
     known: dict[str, str | tuple[str, ...]] = {}
@@ -56,7 +59,7 @@ def known_arabic() -> dict[str, str | tuple[str, ...]]:
             for message in _read(path, "ar"):
                 if message.id and _complete(message.string):
                     key = message.id if isinstance(message.id, str) else message.id[0]
-                    known[key] = message.string
+                    known.setdefault(key, message.string)
     return known
 
 

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from webnova.generator.blueprint import Blueprint, EntityField, FieldType, Relation
 from webnova.generator.naming import EntityNames, FieldNames, entity_names, snake_case
+from webnova.generator.pycontext import python_field
 
 GENERATOR_VERSION: Final = "0.1.0"
 
@@ -37,8 +38,13 @@ _INPUT_TYPES: Final[Mapping[FieldType, str]] = {
 }
 
 
+def stored_encrypted(f: EntityField) -> bool:
+    """Whether a field is encrypted at rest: flagged so, or health (PHI) or card (PCI) data."""
+    return f.encrypted or f.phi or f.pci
+
+
 def _sql_type(f: EntityField, max_length: int | None) -> str:
-    if f.encrypted:
+    if stored_encrypted(f):
         return "text"  # ciphertext: base64 of IV, tag and data, longer than the plaintext
     if f.type in ("string", "email", "url"):
         return f"varchar({max_length})"
@@ -47,7 +53,7 @@ def _sql_type(f: EntityField, max_length: int | None) -> str:
 
 def _drizzle(f: EntityField, names: FieldNames, max_length: int | None, unique: bool) -> str:
     col = json.dumps(names.column)
-    if f.encrypted:
+    if stored_encrypted(f):
         expr = f"text({col})"
     elif f.type in ("string", "email", "url"):
         expr = f"varchar({col}, {{ length: {max_length} }})"
@@ -203,18 +209,20 @@ def _camel(snake: str) -> str:
 
 def _field_context(f: EntityField, names: FieldNames) -> dict[str, Any]:
     max_length = f.max_length or _DEFAULT_MAX.get(f.type)
-    unique = f.unique and not f.encrypted  # random IVs make equal plaintexts differ
+    encrypted = stored_encrypted(f)
+    unique = f.unique and not encrypted  # random IVs make equal plaintexts differ
     return {
         "name": f.name, "column": names.column, "prop": names.prop,
         "label_en": names.label_en, "label_ar": names.label_ar,
         "type": f.type, "required": f.required, "unique": unique, "max_length": max_length,
         "enum_values": list(f.enum_values or []),
-        "sensitive": f.pii or f.phi or f.pci, "encrypted": f.encrypted,
+        "sensitive": f.pii or f.phi or f.pci, "encrypted": encrypted,
         "flags": [flag for flag in ("pii", "phi", "pci") if getattr(f, flag)],
         "sql_type": _sql_type(f, max_length), "drizzle": _drizzle(f, names, max_length, unique),
         "zod": _zod(f, max_length), "ts_type": _TS_TYPES[f.type],
         "input_type": _INPUT_TYPES[f.type], "sample": _samples(f, max_length),
         "is_text": f.type in ("string", "text"),
+        "py": python_field(f, names.column, max_length, encrypted),
     }
 
 
@@ -235,6 +243,8 @@ def _entity_context(
         "sensitive_props": [f["prop"] for f in fields if f["sensitive"]],
         "encrypted_props": [f["prop"] for f in fields if f["encrypted"]],
         "list_fields": [f for f in fields if not f["sensitive"]][:4],
+        "phi": any(f.phi for f in entity.fields),
+        "personal": any(f.pii or f.phi for f in entity.fields),
         "title_field": next((f for f in fields if f["is_text"] and not f["sensitive"]), None),
     }
 
@@ -276,6 +286,13 @@ def build_context(bp: Blueprint) -> dict[str, Any]:
             fk.update(target_table=target["table"], target_route=target["route"],
                       target_pascal=target["pascal"], target_camel=target["camel"],
                       target_label_en=target["label_en"], target_label_ar=target["label_ar"])
+    for entity in entities.values():
+        entity["referenced_by"] = [
+            {"camel": other["camel"], "snake": other["snake"], "pascal": other["pascal"],
+             "route": other["route"], "prop": fk["prop"], "column": fk["column"],
+             "required": fk["required"]}
+            for other in entities.values() for fk in other["foreign_keys"]
+            if fk["target"] == entity["snake"] and other is not entity]
     many = _many_to_many(bp, entities)
     stack = bp.stack.model_dump(mode="json")
     return {
@@ -294,8 +311,37 @@ def build_context(bp: Blueprint) -> dict[str, Any]:
         "entities": list(entities.values()),
         "join_tables": many,
         "has_encrypted": any(e["encrypted_props"] for e in entities.values()),
+        "security": _security(bp, list(entities.values())),
         "pages": _pages(bp, entities),
         "generator_version": GENERATOR_VERSION,
+    }
+
+
+def _security(bp: Blueprint, entities: list[dict[str, Any]]) -> dict[str, Any]:
+    """The compliance measures the blueprint asks for, by pack or by what its data implies.
+
+    HIPAA (a pack, PHI fields or the healthcare domain): audit records of every PHI request and
+    15-minute sessions. GDPR: consent records plus export (Art. 20) and erasure (Art. 17)
+    endpoints. A Stripe payment flow adds the tokenizing SDK (PCI-DSS). HTTPS, request logging and
+    database TLS in production are in every backend.
+    """
+    packs = set(bp.compliance)
+    hipaa = "hipaa" in packs or bp.domain == "healthcare" or any(e["phi"] for e in entities)
+    gdpr = "gdpr" in packs
+    stripe = "stripe" in bp.features.payments or any(
+        i.kind == "payment" and i.provider == "stripe" for i in bp.integrations)
+    personal = [e for e in entities if e["personal"]] if gdpr else []
+    # Every entity the privacy routes read: the personal ones and those referring to them.
+    touched = {e["snake"]: (e["camel"], e["pascal"]) for e in personal}
+    touched.update((r["snake"], (r["camel"], r["pascal"]))
+                   for e in personal for r in e["referenced_by"])
+    return {
+        "hipaa": hipaa, "gdpr": gdpr, "stripe": stripe,
+        "audit": any(e["phi"] for e in entities),
+        "token_ttl": "15m" if hipaa else "12h",
+        "personal_entities": personal,
+        "privacy_entities": [{"snake": k, "camel": v[0], "pascal": v[1]}
+                             for k, v in sorted(touched.items())],
     }
 
 

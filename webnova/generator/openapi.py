@@ -7,7 +7,7 @@ impact preview, and the same for every backend language.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from webnova.generator.blueprint import Blueprint
 
@@ -128,7 +128,84 @@ def _auth_paths() -> dict[str, Any]:
         "/api/auth/login": {"post": {
             "operationId": "login", "tags": ["auth"], "requestBody": credentials,
             "responses": {"200": _response("Signed in", "Token"), **_errors("400", "401", "422")}}},
+        "/api/auth/refresh": {"post": {
+            "operationId": "refresh", "tags": ["auth"], "security": [{"bearerAuth": []}],
+            "responses": {"200": _response("A renewed token", "Token"), **_errors("401")}}},
     }
+
+
+def _json_body(schema: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+def _privacy_paths(context: Mapping[str, Any], secured: bool) -> dict[str, Any]:
+    """GDPR consent records, export (Art. 20) and erasure (Art. 17) per personal entity."""
+    security: dict[str, Any] = {"security": [{"bearerAuth": []}]} if secured else {}
+    auth_errors = ("401",) if secured else ()
+    id_param = [{"name": "id", "in": "path", "required": True,
+                 "schema": {"type": "integer", "minimum": 1}}]
+    subject = [{"name": "subject", "in": "query", "required": True,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 254}}]
+    paths: dict[str, Any] = {"/api/privacy/consents": {
+        "post": {"operationId": "recordConsent", "tags": ["privacy"],
+                 "requestBody": _json_body("ConsentInput"), **security,
+                 "responses": {"201": _response("Recorded", "Consent"),
+                               **_errors("400", *auth_errors, "422")}},
+        "get": {"operationId": "listConsents", "tags": ["privacy"], "parameters": subject,
+                **security, "responses": {"200": _response("Consents of a subject", "Consents"),
+                                          **_errors("400", *auth_errors)}}}}
+    for entity in context["security"]["personal_entities"]:
+        name, route = entity["pascal"], entity["route"]
+        paths[f"/api/privacy/export/{route}/{{id}}"] = {"get": {
+            "operationId": f"export{name}", "tags": ["privacy"], "parameters": id_param,
+            **security, "responses": {"200": _response("A copy of the data", "DataExport"),
+                                      **_errors(*auth_errors, "404")}}}
+        paths[f"/api/privacy/erase/{route}/{{id}}"] = {"delete": {
+            "operationId": f"erase{name}", "tags": ["privacy"], "parameters": id_param,
+            **security, "responses": {"204": _response("Erased"),
+                                      **_errors(*auth_errors, "404", "409")}}}
+    return paths
+
+
+PRIVACY_SCHEMAS: Final[dict[str, Any]] = {
+    "ConsentInput": {
+        "type": "object", "required": ["subject", "purpose", "granted"],
+        "additionalProperties": False,
+        "properties": {"subject": {"type": "string", "minLength": 1, "maxLength": 254},
+                       "purpose": {"type": "string", "minLength": 1, "maxLength": 100},
+                       "granted": {"type": "boolean"}}},
+    "Consent": {
+        "type": "object", "required": ["id", "subject", "purpose", "granted", "recordedAt"],
+        "properties": {"id": {"type": "integer"}, "subject": {"type": "string"},
+                       "purpose": {"type": "string"}, "granted": {"type": "boolean"},
+                       "recordedAt": {"type": "string", "format": "date-time"}}},
+    "Consents": {"type": "object", "required": ["items"], "properties": {
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Consent"}}}},
+    "DataExport": {"type": "object", "required": ["exportedAt", "entity", "record", "related"],
+                   "properties": {"exportedAt": {"type": "string", "format": "date-time"},
+                                  "entity": {"type": "string"}, "record": {"type": "object"},
+                                  "related": {"type": "object"}}},
+}
+PAYMENT_SCHEMAS: Final[dict[str, Any]] = {
+    "PaymentIntentInput": {
+        "type": "object", "required": ["amount", "currency"], "additionalProperties": False,
+        "properties": {"amount": {"type": "integer", "minimum": 1, "maximum": 99999999},
+                       "currency": {"type": "string", "pattern": "^[a-z]{3}$"}}},
+    "PaymentIntent": {"type": "object", "required": ["id", "clientSecret"], "properties": {
+        "id": {"type": "string"}, "clientSecret": {"type": ["string", "null"]}}},
+}
+
+
+def _payment_paths(secured: bool) -> dict[str, Any]:
+    security: dict[str, Any] = {"security": [{"bearerAuth": []}]} if secured else {}
+    auth_errors = ("401",) if secured else ()
+    return {"/api/payments/intents": {"post": {
+        "operationId": "createPaymentIntent", "tags": ["payments"],
+        "requestBody": _json_body("PaymentIntentInput"), **security,
+        "responses": {"201": _response("A Stripe PaymentIntent", "PaymentIntent"),
+                      "503": _response("Payments are not configured", "Error"),
+                      **_errors("400", *auth_errors, "422")}}}}
 
 
 def openapi_document(bp: Blueprint, context: Mapping[str, Any]) -> dict[str, Any]:
@@ -156,6 +233,12 @@ def openapi_document(bp: Blueprint, context: Mapping[str, Any]) -> dict[str, Any
     for entity in context["entities"]:
         paths.update(_entity_paths(entity, secured))
         schemas.update(_entity_schemas(entity))
+    if context["security"]["gdpr"]:
+        paths.update(_privacy_paths(context, secured))
+        schemas.update(PRIVACY_SCHEMAS)
+    if context["security"]["stripe"]:
+        paths.update(_payment_paths(secured))
+        schemas.update(PAYMENT_SCHEMAS)
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": bp.name, "version": str(bp.version),

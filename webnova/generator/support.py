@@ -30,6 +30,7 @@ GENERATABLE: Final[Mapping[tuple[Frontend, Backend], StackLayout]] = {
     ("react", "express"): StackLayout(("common", "ts-express", "react-vite"), ("node", "npm")),
     ("none", "express"): StackLayout(("common", "ts-express"), ("node", "npm")),
     ("static", "none"): StackLayout(("common", "static-site"), ("node", "npm")),
+    ("none", "fastapi"): StackLayout(("common", "py-fastapi"), ("python3",)),
 }
 API_STYLES: Final[frozenset[ApiStyle]] = frozenset({"rest"})
 

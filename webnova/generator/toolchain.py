@@ -39,6 +39,34 @@ class PhaseResult:
     output: str = field(repr=False)
 
 
+def is_python(bp: Blueprint) -> bool:
+    """Whether `bp`'s project is built with Python (FastAPI) rather than npm."""
+    return bp.stack.backend == "fastapi"
+
+
+def python_commands(phase: Phase, cache: Path) -> list[list[str]]:
+    """The command lines of `phase` for a Python project: a `.venv` in the project, pip, pytest.
+
+    Type-checking imports every module (catching syntax, import and annotation errors), the build
+    byte-compiles the application.
+    """
+    venv_python = str(Path(".venv") / "bin" / "python")
+    if phase == "install":
+        return [["python3", "-m", "venv", ".venv"],
+                [venv_python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                 f"--cache-dir={cache / 'pip'}", "-r", "requirements-dev.txt"]]
+    if phase == "typecheck":
+        return [[venv_python, "-c", "import app.main, tests.fixtures; app.main.create_app()"]]
+    if phase == "build":
+        return [[venv_python, "-m", "compileall", "-q", "app"]]
+    return [[venv_python, "-m", "pytest"]]
+
+
+def phase_commands(bp: Blueprint, phase: Phase, cache: Path) -> list[list[str]]:
+    """The command lines of `phase` for `bp`'s stack, run in order in the project folder."""
+    return python_commands(phase, cache) if is_python(bp) else [npm_command(phase, cache)]
+
+
 def npm_command(phase: Phase, cache: Path) -> list[str]:
     """The npm command line of `phase`."""
     if phase == "install":
@@ -71,11 +99,15 @@ def run_phase(
     """
     tools = require_toolchain(bp, _("build"))
     started = time.perf_counter()
+    code, output = 0, ""
     try:
-        done = subprocess.run(
-            npm_command(phase, cache), cwd=project, env=base_env(tools, cache, env),
-            capture_output=True, text=True, timeout=timeout, check=False)
-        code, output = done.returncode, done.stdout + done.stderr
+        for command in phase_commands(bp, phase, cache):
+            done = subprocess.run(
+                command, cwd=project, env=base_env(tools, cache, env),
+                capture_output=True, text=True, timeout=timeout, check=False)
+            code, output = done.returncode, output + done.stdout + done.stderr
+            if code != 0:
+                break
     except subprocess.TimeoutExpired as expired:
         partial = expired.stdout or ""
         text = partial.decode(errors="replace") if isinstance(partial, bytes) else partial
@@ -87,11 +119,16 @@ def run_phase(
 def start_server(
     bp: Blueprint, project: Path, cache: Path, port: int, env: Mapping[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
-    """Start `npm start` on `port` in its own process group (stop it with `stop_server`)."""
+    """Start the project on `port` in its own process group (stop it with `stop_server`).
+
+    `npm start`, or `python -m app` in the project's `.venv` for a Python project.
+    """
     tools = require_toolchain(bp, _("start"))
     extra = {"PORT": str(port), "HOST": "127.0.0.1", **(env or {})}
+    command = [str(Path(".venv") / "bin" / "python"), "-m", "app"] if is_python(bp) else \
+        ["npm", "start"]
     return subprocess.Popen(
-        ["npm", "start"], cwd=project, env=base_env(tools, cache, extra),
+        command, cwd=project, env=base_env(tools, cache, extra),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 

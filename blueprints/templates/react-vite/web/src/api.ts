@@ -16,7 +16,37 @@ export class ApiError extends Error {
   }
 }
 
+// Sessions are short (automatic logoff): an active user's token is renewed once half its lifetime
+// has passed; an idle user's token expires and the next request has to sign in again.
+function lifetime(token: string): { iat: number; exp: number } | undefined {
+  try {
+    const part = (token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(atob(part)) as { iat?: unknown; exp?: unknown };
+    if (typeof claims.iat === 'number' && typeof claims.exp === 'number') return { iat: claims.iat, exp: claims.exp };
+  } catch {
+    // Not a JWT: nothing to renew.
+  }
+  return undefined;
+}
+
+let renewing = false;
+
+async function renewIfDue(): Promise<void> {
+  const token = getToken();
+  const times = token ? lifetime(token) : undefined;
+  const now = Date.now() / 1000;
+  if (!times || renewing || now < (times.iat + times.exp) / 2 || now >= times.exp) return;
+  renewing = true;
+  try {
+    const response = await fetch('/api/auth/refresh', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    if (response.ok) setToken(((await response.json()) as { token: string }).token);
+  } finally {
+    renewing = false;
+  }
+}
+
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  if (!path.startsWith('/api/auth/')) await renewIfDue().catch(() => undefined);
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   const token = getToken();
@@ -24,6 +54,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
   const parsed: unknown = text ? JSON.parse(text) : null;
+  if (response.status === 401 && token) setToken('');
   if (!response.ok) throw new ApiError(response.status, parsed);
   return parsed as T;
 }

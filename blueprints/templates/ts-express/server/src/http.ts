@@ -40,6 +40,8 @@ export function mapDatabaseError(error: unknown): HttpError | undefined {
     case '22007':
     case '22008':
     case '22P02':
+    case '22021': // a NUL or invalid byte in text
+    case '22P05':
       return new HttpError(422, 'invalid', 'The value does not fit the column.');
     default:
       return undefined;
