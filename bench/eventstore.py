@@ -28,7 +28,7 @@ from webnova.core.events import DomainEvent, EventMetadata
 from webnova.core.platform import Platform, TenantHandle
 from webnova.settings import Settings
 
-ROUNDS = 3
+ROUNDS = 5
 SINGLE = 600
 BATCHES = 30
 BATCH_SIZE = 100

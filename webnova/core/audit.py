@@ -33,9 +33,12 @@ _BATCH_COLUMNS = "seq, prev_hash, hash, actor, action, target, body, recorded_at
 _SQLITE_BATCH = (
     f"SELECT {_BATCH_COLUMNS} FROM audit_log WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?"
 )
+# The timestamp comes back as text in SQLite's stored format: parsing it into a datetime and
+# formatting it again cost more than hashing the entry.
 _PG_BATCH = (
-    f"SELECT {_BATCH_COLUMNS} FROM audit_log WHERE tenant_id = %s AND seq > %s ORDER BY seq "
-    "LIMIT %s"
+    "SELECT seq, prev_hash, hash, actor, action, target, body, "
+    "to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') "
+    "FROM audit_log WHERE tenant_id = %s AND seq > %s ORDER BY seq LIMIT %s"
 )
 _SQLITE_HEAD = "SELECT seq, hash FROM audit_log WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1"
 _SQLITE_INSERT = (
@@ -259,7 +262,7 @@ def _broken_link(tenant: str, row: tuple[Any, ...], seq: int, prev: str) -> str 
 
 
 def _at_text(value: dt.datetime | str) -> str:
-    """A stored timestamp as the ISO text the body carries (SQLite returns its stored text)."""
+    """A stored timestamp as the ISO text the body carries (both backends read it as text)."""
     if isinstance(value, str):
         return value.replace(" ", "T", 1) + "+00:00"
     return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
