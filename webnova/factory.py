@@ -209,25 +209,33 @@ class Factory:
         yield from self._advance(run_id, state, deps)
 
     def resume(self, run_id: str, decision: Decision | DecisionKind | Mapping[str, Any] | None,
-               *, text: str = "", user: str = "local") -> RunView:
-        """Answer the pending approval of `run_id` (or continue a crashed run with None)."""
-        for _event in self.stream_resume(run_id, decision, text=text, user=user):
+               *, text: str = "", user: str = "local", tenant: str | None = None) -> RunView:
+        """Answer the pending approval of `run_id` (or continue a crashed run with None).
+
+        With `tenant`, a run of another tenant is treated as unknown (callers acting for a
+        tenant, such as the chat, must pass it; None is the local operator).
+        """
+        for _event in self.stream_resume(run_id, decision, text=text, user=user, tenant=tenant):
             pass
-        return self.get(run_id)
+        return self.get(run_id, tenant=tenant)
 
     def stream_resume(self, run_id: str,
                       decision: Decision | DecisionKind | Mapping[str, Any] | None, *,
-                      text: str = "", user: str = "local") -> Iterator[FactoryEvent]:
+                      text: str = "", user: str = "local",
+                      tenant: str | None = None) -> Iterator[FactoryEvent]:
         """Like `resume`, yielding the events as the run advances."""
-        view = self.get(run_id)
+        view = self.get(run_id, tenant=tenant)
         command = self._command(view, decision, text, user)
         yield from self._advance(run_id, command, self.deps(view.tenant))
 
-    def get(self, run_id: str) -> RunView:
-        """The run's current view (blueprint, project, tests, commit, deployment URL)."""
+    def get(self, run_id: str, *, tenant: str | None = None) -> RunView:
+        """The run's current view (blueprint, project, tests, commit, deployment URL).
+
+        With `tenant`, another tenant's run is reported as missing, exactly like an unknown id.
+        """
         snapshot = self.graph.get_state(_config(run_id))
         values: dict[str, Any] = dict(snapshot.values)
-        if not values:
+        if not values or (tenant is not None and values.get("tenant", "default") != tenant):
             raise FactoryError(_("There is no run {run}.").format(run=run_id))
         pending = [i.value for t in snapshot.tasks for i in t.interrupts]
         status = values.get("status", "running")
@@ -266,9 +274,9 @@ class Factory:
         """`resume` without blocking the event loop."""
         return await asyncio.to_thread(lambda: self.resume(run_id, decision, **kwargs))
 
-    async def aget(self, run_id: str) -> RunView:
+    async def aget(self, run_id: str, *, tenant: str | None = None) -> RunView:
         """`get` without blocking the event loop."""
-        return await asyncio.to_thread(self.get, run_id)
+        return await asyncio.to_thread(lambda: self.get(run_id, tenant=tenant))
 
     async def aruns(self, tenant: str = "default") -> list[RunSummary]:
         """`runs` without blocking the event loop."""

@@ -62,6 +62,17 @@ def test_runs_lists_every_run_of_the_tenant_with_its_status(factory: Factory) ->
     assert other.run_id not in listed
 
 
+def test_another_tenant_cannot_see_or_answer_a_run(factory: Factory) -> None:
+    run = factory.start(CLINIC_AR, tenant="acme")
+    with pytest.raises(FactoryError, match=run.run_id):
+        factory.get(run.run_id, tenant="globex")
+    with pytest.raises(FactoryError, match=run.run_id):
+        factory.resume(run.run_id, "approve", tenant="globex")
+    still = factory.get(run.run_id, tenant="acme")
+    assert still.status == "waiting" and still.pending is not None
+    assert still.pending.kind == "blueprint"
+
+
 def test_resume_of_an_unknown_run_is_a_clear_error(factory: Factory) -> None:
     with pytest.raises(FactoryError, match="no run"):
         factory.resume("does-not-exist", "approve")

@@ -93,7 +93,7 @@ def resume(
     changes: Annotated[str | None, typer.Option("--changes", help="Request changes.")] = None,
     answer: Annotated[str | None, typer.Option("--answer",
                                                help="Answer a clarifying question.")] = None,
-    lang: LangOpt = "en", as_json: JsonOpt = False,
+    lang: LangOpt = "en", tenant: TenantOpt = "default", as_json: JsonOpt = False,
 ) -> None:
     """Answer a run's pending approval (or continue an interrupted run with no option)."""
     chosen = [d for d, on in (("approve", approve), ("reject", reject),
@@ -106,7 +106,8 @@ def resume(
                         actor="cli") if chosen else None
     with use_locale(negotiate(lang)), Factory(load_settings()) as factory:
         try:
-            view = _drive(factory, factory.stream_resume(run_id, decision), as_json)
+            view = _drive(factory, factory.stream_resume(run_id, decision, tenant=tenant),
+                          as_json)
         except FactoryError as exc:
             err_console.print(str(exc))
             raise typer.Exit(2) from None
