@@ -93,7 +93,10 @@ def resume(
     changes: Annotated[str | None, typer.Option("--changes", help="Request changes.")] = None,
     answer: Annotated[str | None, typer.Option("--answer",
                                                help="Answer a clarifying question.")] = None,
-    lang: LangOpt = "en", tenant: TenantOpt = "default", as_json: JsonOpt = False,
+    lang: LangOpt = "en",
+    tenant: Annotated[str | None, typer.Option(
+        "--tenant", help="Only answer if the run belongs to this tenant.")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Answer a run's pending approval (or continue an interrupted run with no option)."""
     chosen = [d for d, on in (("approve", approve), ("reject", reject),
