@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
-from functools import cache
 from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
 from typer.testing import CliRunner
 
-import webnova.i18n
+from tests.unit import blueprint_catalogs
 from webnova.generator.blueprint import blueprint_json_schema, blueprint_json_schema_text
 from webnova.generator.blueprint_cli import app
 
@@ -34,26 +29,9 @@ entities:
 runner = CliRunner()
 
 
-@cache
-def arabic_translations() -> Translations:
-    fragment = ROOT / "locales" / "pending" / "blueprint.po"
-    po_path = fragment if fragment.exists() else ROOT / "locales/ar/LC_MESSAGES/webnova.po"
-    with po_path.open("rb") as po_file:
-        catalog = read_po(po_file, locale="ar")
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer, domain="webnova")
-
-
 @pytest.fixture(autouse=True)
 def _catalogs(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fake(locale: str) -> NullTranslations:
-        if webnova.i18n.negotiate(locale) == "ar":
-            return arabic_translations()
-        return NullTranslations()
-
-    monkeypatch.setattr(webnova.i18n, "translations", fake)
+    blueprint_catalogs.install(monkeypatch)
 
 
 @pytest.fixture

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import copy
-import io
 import json
 import time
 from collections.abc import Callable, Iterator
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from babel.messages.extract import extract_from_file
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
 from pydantic import ValidationError
 
-import webnova.i18n
+from tests.unit import blueprint_catalogs
 from webnova.generator import validation
 from webnova.generator.blueprint import (
     TEMPLATE_IDS,
@@ -45,32 +41,9 @@ MY_MODULES = ("blueprint.py", "validation.py", "blueprint_cli.py")
 # ---------------------------------------------------------------- translations
 
 
-def arabic_po_path() -> Path:
-    """The pending fragment until the lead merges it into the Arabic catalog."""
-    fragment = ROOT / "locales" / "pending" / "blueprint.po"
-    return fragment if fragment.exists() else ROOT / "locales" / "ar" / "LC_MESSAGES" / "webnova.po"
-
-
-@cache
-def arabic_translations() -> Translations:
-    with arabic_po_path().open("rb") as po_file:
-        catalog = read_po(po_file, locale="ar")
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer, domain="webnova")
-
-
 @pytest.fixture(autouse=True)
 def _catalogs(monkeypatch: pytest.MonkeyPatch) -> None:
-    # English is the msgid itself; Arabic comes from this area's catalog source, so these tests
-    # do not depend on the state of the merged catalogs.
-    def fake(locale: str) -> NullTranslations:
-        if webnova.i18n.negotiate(locale) == "ar":
-            return arabic_translations()
-        return NullTranslations()
-
-    monkeypatch.setattr(webnova.i18n, "translations", fake)
+    blueprint_catalogs.install(monkeypatch)
 
 
 # ---------------------------------------------------------------- helpers
@@ -776,7 +749,7 @@ def test_syntax_errors_are_explained_in_arabic() -> None:
 
 
 def test_arabic_plural_forms_follow_the_count() -> None:
-    catalog = arabic_translations()
+    catalog = blueprint_catalogs.arabic_translations()
     forms = {n: catalog.ngettext("{count} entity", "{count} entities", n).format(count=n)
              for n in (0, 1, 2, 3, 11, 100, 101)}
     assert forms == {0: "0 كيان", 1: "كيان واحد", 2: "كيانان", 3: "3 كيانات", 11: "11 كيانًا",
@@ -792,7 +765,7 @@ def _extracted_messages() -> Iterator[str | tuple[str, str]]:
 
 
 def test_every_message_of_the_blueprint_area_has_an_arabic_translation() -> None:
-    with arabic_po_path().open("rb") as po_file:
+    with blueprint_catalogs.arabic_po_path().open("rb") as po_file:
         catalog = read_po(po_file, locale="ar")
     messages = list(_extracted_messages())
     assert len(messages) > 50
