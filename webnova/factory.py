@@ -70,6 +70,8 @@ class RunView(BaseModel):
     deployment_url: str | None = None
     messages: list[str] = Field(default_factory=list)
     error: str | None = None
+    decisions: int = Field(default=0, description="Decisions taken so far; names the pending one.")
+    steps: int = 0
 
 
 class RunSummary(BaseModel):
@@ -94,6 +96,8 @@ class FactoryEvent(BaseModel):
     text: str = ""
     approval: ApprovalRequest | None = None
     run: RunView | None = None
+    update: dict[str, Any] = Field(default_factory=dict,
+                                   description="stage_finished: the state the stage wrote.")
 
 
 Source = str | Path | Blueprint | Mapping[str, Any]
@@ -187,19 +191,26 @@ class Factory:
     # ------------------------------------------------------------------ runs
 
     def start(self, source: Source, *, tenant: str = "default", user: str = "local",
-              locale: str = "en", approvals: Approvals = "ask", out: Path | None = None) -> (
-            RunView):
+              locale: str = "en", approvals: Approvals = "ask", out: Path | None = None,
+              run_id: str | None = None) -> RunView:
         """Start a run from a description, a spec file or a blueprint; stop at the first gate."""
         for _event in self.stream(source, tenant=tenant, user=user, locale=locale,
-                                  approvals=approvals, out=out):
+                                  approvals=approvals, out=out, run_id=run_id):
             pass
         return self.get(self._last_run_id)
 
     def stream(self, source: Source, *, tenant: str = "default", user: str = "local",
-               locale: str = "en", approvals: Approvals = "ask", out: Path | None = None) -> (
-            Iterator[FactoryEvent]):
-        """Start a run and yield its events until it finishes or waits for an approval."""
-        run_id = uuid.uuid4().hex
+               locale: str = "en", approvals: Approvals = "ask", out: Path | None = None,
+               run_id: str | None = None) -> Iterator[FactoryEvent]:
+        """Start a run and yield its events until it finishes or waits for an approval.
+
+        `run_id` lets a caller name the run (the chat derives it from its thread); an id that
+        already has a run is refused, so a start never continues or overwrites another run.
+        """
+        if run_id is None:
+            run_id = uuid.uuid4().hex
+        elif self.graph.get_state(_config(run_id)).values:
+            raise FactoryError(_("Run {run} already exists.").format(run=run_id))
         state = self._initial(source, run_id, tenant, user, negotiate(locale), approvals, out)
         deps = self.deps(tenant)
         deps.ledger.started(RunStarted(run_id=run_id, text=state.get("text", "")[:4000],
@@ -250,7 +261,8 @@ class Factory:
             blueprint=values.get("blueprint"), project_dir=values.get("project_dir"),
             test_report=values.get("test_report"), commit=values.get("commit") or None,
             deployment_url=deployment.get("url"), messages=list(values.get("messages", [])),
-            error=values.get("error") or None)
+            error=values.get("error") or None, decisions=len(values.get("decisions", [])),
+            steps=int(values.get("steps", 0)))
 
     def runs(self, tenant: str = "default") -> list[RunSummary]:
         """Every run of `tenant`, oldest first, with its current status."""
@@ -360,7 +372,9 @@ def _task_events(run_id: str, data: Mapping[str, Any]) -> Iterator[FactoryEvent]
         request = ApprovalRequest.model_validate(pending["value"])
         yield FactoryEvent(kind="approval_requested", run_id=run_id, stage=stage,
                            text=request.summary, approval=request)
-    yield FactoryEvent(kind="stage_finished", run_id=run_id, stage=stage)
+    update = {k: v for k, v in result.items() if k != "messages"} \
+        if isinstance(result, Mapping) else {}
+    yield FactoryEvent(kind="stage_finished", run_id=run_id, stage=stage, update=update)
 
 
 def _decision(decision: Any, text: str, user: str) -> Decision:
@@ -384,3 +398,10 @@ def _as_blueprint(source: Source) -> Blueprint | None:
                 path=source, problems=problems))
         return result.blueprint
     return None
+
+
+def chat_engine(settings: Settings) -> Any:
+    """The chat's run engine over a `Factory` with these settings (see `webnova.chat.ui`)."""
+    from webnova.chat.factory_engine import FactoryEngine
+
+    return FactoryEngine(Factory(settings))

@@ -23,7 +23,8 @@ from webnova.i18n import use_locale
 
 REPO = Path(__file__).resolve().parents[2]
 FRAGMENT = REPO / "locales" / "pending" / "chat2.po"
-MODULES = ("uploads", "approvals", "commands", "conversation", "ui")
+MODULES = ("uploads", "approvals", "commands", "conversation", "ui", "artifacts", "factory_engine",
+           "preview")
 ARABIC = re.compile(r"[\u0600-\u06FF]")
 PLACEHOLDER = re.compile(r"\{\w+\}")
 

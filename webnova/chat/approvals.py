@@ -20,7 +20,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from webnova.chat.engine import Decision, DecisionValue, PendingApproval
+from webnova.chat.engine import BUTTON_DECISIONS, Decision, DecisionValue, PendingApproval
 from webnova.chat.uploads import plain
 from webnova.governance.policy import Risk
 from webnova.i18n import _
@@ -53,6 +53,8 @@ def decision_label(decision: Decision) -> str:
         Decision.APPROVE: _("Approve"),
         Decision.REJECT: _("Reject"),
         Decision.REQUEST_CHANGES: _("Request changes"),
+        Decision.ANSWER: _("Answer"),
+        Decision.REPLACE: _("Replace the blueprint"),
     }
     return labels[decision]
 
@@ -76,6 +78,8 @@ def kind_title(kind: str) -> str:
         "deploy": _("Approve the deployment?"),
         "rollback": _("Approve the rollback?"),
         "generate": _("Approve code generation?"),
+        "clarify": _("A question before planning"),
+        "spend": _("Approve more spending?"),
     }
     return titles.get(kind, _("Approval needed"))
 
@@ -83,9 +87,14 @@ def kind_title(kind: str) -> str:
 def approval_text(approval: PendingApproval) -> str:
     """The question as Markdown: heading, summary, risk, what happens on approval, details."""
     lines = [f"**{kind_title(approval.kind)}**", "", approval.summary, ""]
-    lines.append(_("Risk: {risk}").format(risk=risk_label(approval.risk)))
+    if Decision.ANSWER in approval.decisions:
+        lines.append(_("Write your answer in your next message, or reject to stop."))
+    else:
+        lines.append(_("Risk: {risk}").format(risk=risk_label(approval.risk)))
     if approval.consequence:
         lines.append(_("If you approve: {consequence}").format(consequence=approval.consequence))
+    if Decision.REPLACE in approval.decisions:
+        lines.append(_("You can also upload another blueprint file to use instead."))
     if approval.details:
         lines.extend(["", approval.details])
     return "\n".join(lines)
@@ -101,7 +110,7 @@ def approval_actions(approval: PendingApproval) -> list[ActionSpec]:
     return [ActionSpec(name=ACTION_NAME,
                        payload={"interrupt": approval.id, "decision": decision.value},
                        label=decision_label(decision), tooltip=tooltips[decision])
-            for decision in approval.decisions]
+            for decision in approval.decisions if decision in BUTTON_DECISIONS]
 
 
 def decision_from_payload(payload: Mapping[str, object], pending: PendingApproval | None
@@ -118,7 +127,7 @@ def decision_from_payload(payload: Mapping[str, object], pending: PendingApprova
         decision = Decision(str(payload.get("decision")))
     except ValueError:
         return None
-    return decision if decision in pending.decisions else None
+    return decision if decision in pending.decisions and decision in BUTTON_DECISIONS else None
 
 
 _APPROVE_WORDS: Final = frozenset({
@@ -148,6 +157,10 @@ def decision_from_text(text: str, pending: PendingApproval, actor: str) -> Decis
         if comment:
             return DecisionValue(interrupt_id=pending.id, decision=Decision.REQUEST_CHANGES,
                                  actor=actor, comment=comment)
+    if Decision.ANSWER in pending.decisions and text.strip():
+        # A clarifying question: whatever is written (other than a refusal) is the answer.
+        return DecisionValue(interrupt_id=pending.id, decision=Decision.ANSWER, actor=actor,
+                             comment=text.strip()[:MAX_COMMENT_CHARS])
     return None
 
 
@@ -165,6 +178,11 @@ def confirmation_text(decision: DecisionValue) -> str:
     who = plain(decision.actor)
     if decision.decision is Decision.APPROVE:
         return _("Approved by {who}.").format(who=who)
+    if decision.decision is Decision.ANSWER:
+        return _("Answered by {who}: {comment}").format(who=who, comment=plain(decision.comment))
+    if decision.decision is Decision.REPLACE and decision.blueprint is not None:
+        return _("{who} replaced the blueprint with {name}.").format(
+            who=who, name=plain(decision.blueprint.name))
     if decision.decision is Decision.REJECT:
         if decision.comment == "timeout":
             return _("No answer came in time, so this was rejected.")

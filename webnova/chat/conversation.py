@@ -65,6 +65,7 @@ class Reply(BaseModel):
     language: str = Field(default="", description="Code-block language of an artifact.")
     url: str = ""
     actions: tuple[ActionSpec, ...] = ()
+    running: bool = Field(default=False, description="A step still in progress.")
 
 
 def _text(text: str) -> Reply:
@@ -80,8 +81,8 @@ def ask(approval: PendingApproval) -> Reply:
 def render_event(event: _Event) -> Reply:
     """The reply that shows one engine event."""
     if isinstance(event, StepEvent):
-        return Reply(kind="step", title=event.agent, text=event.summary +
-                     (("\n\n" + event.detail) if event.detail else ""))
+        return Reply(kind="step", title=event.agent, running=event.status == "running",
+                     text=event.summary + (("\n\n" + event.detail) if event.detail else ""))
     if isinstance(event, TokenEvent):
         return Reply(kind="token", text=event.text)
     if isinstance(event, ArtifactEvent):
@@ -126,15 +127,20 @@ class Conversation:
             yield _text(describe_upload(upload))
         pending = await self.engine.pending(self.ctx) if self.engine else None
         if pending is not None:
-            async for reply in self._answer_pending(pending, text):
+            async for reply in self._answer_pending(pending, text, uploads):
                 yield reply
             return
         async for reply in self._start(text, uploads):
             yield reply
 
-    async def _answer_pending(self, pending: PendingApproval, text: str) -> AsyncIterator[Reply]:
+    async def _answer_pending(self, pending: PendingApproval, text: str,
+                              uploads: Sequence[Upload] = ()) -> AsyncIterator[Reply]:
         decision: DecisionValue | None
-        if self.awaiting_changes == pending.id and text:
+        replacement = next((u.blueprint for u in uploads if u.blueprint is not None), None)
+        if replacement is not None and Decision.REPLACE in pending.decisions:
+            decision = DecisionValue(interrupt_id=pending.id, decision=Decision.REPLACE,
+                                     actor=self.ctx.actor, blueprint=replacement)
+        elif self.awaiting_changes == pending.id and text:
             decision = DecisionValue(interrupt_id=pending.id, decision=Decision.REQUEST_CHANGES,
                                      actor=self.ctx.actor, comment=text[:MAX_MESSAGE_CHARS])
         else:

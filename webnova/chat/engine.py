@@ -28,6 +28,12 @@ class Decision(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     REQUEST_CHANGES = "request_changes"
+    ANSWER = "answer"  # a clarifying question, answered by writing
+    REPLACE = "replace"  # a blueprint approval, answered by uploading another blueprint
+
+
+BUTTON_DECISIONS: tuple[Decision, ...] = (Decision.APPROVE, Decision.REJECT,
+                                          Decision.REQUEST_CHANGES)
 
 
 class _Frozen(BaseModel):
@@ -63,6 +69,7 @@ class DecisionValue(_Frozen):
     decision: Decision
     actor: str
     comment: str = ""
+    blueprint: Blueprint | None = Field(default=None, description="With REPLACE only.")
 
 
 class SpecInput(_Frozen):
@@ -86,12 +93,17 @@ RunInput = Annotated[SpecInput | BlueprintInput, Field(discriminator="type")]
 
 
 class StepEvent(_Frozen):
-    """An agent finished a piece of work; shown as a collapsible step."""
+    """An agent started (`running`) or finished (`done`) a piece of work; shown as a step.
+
+    A running step and the done step that follows it carry the same `agent`, so the chat shows
+    one step that spins while the agent works and then holds its summary.
+    """
 
     type: Literal["step"] = "step"
     agent: str
     summary: str
     detail: str = ""
+    status: Literal["running", "done"] = "done"
 
 
 class TokenEvent(_Frozen):

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import chainlit as cl
+from chainlit.utils import utc_now
 
 from webnova.chat.approvals import DecisionGate
 from webnova.chat.auth import (
@@ -35,6 +36,7 @@ from webnova.chat.commands import CommandContext
 from webnova.chat.conversation import Conversation, Reply
 from webnova.chat.datalayer import make_data_layer
 from webnova.chat.engine import RunContext, RunEngine
+from webnova.chat.preview import preview_props
 from webnova.chat.uploads import Upload, read_upload_file
 from webnova.chat.welcome import pending_reply, session_language, welcome_text
 from webnova.core.audit import AuditEntry
@@ -263,24 +265,46 @@ async def decide(action: cl.Action) -> None:
 async def _render(replies: AsyncIterator[Reply]) -> None:
     with use_locale(_language()):
         streamed: cl.Message | None = None
-        async for reply in replies:
-            if reply.kind == "token":
-                streamed = streamed or cl.Message(content="")
-                await streamed.stream_token(reply.text)
-                continue
+        running: dict[str, cl.Step] = {}
+        try:
+            async for reply in replies:
+                if reply.kind == "token":
+                    streamed = streamed or cl.Message(content="")
+                    await streamed.stream_token(reply.text)
+                    continue
+                if streamed is not None and streamed.content:
+                    await streamed.send()
+                streamed = None
+                if reply.kind == "step":
+                    await _show_step(reply, running)
+                else:
+                    await _show(reply)
             if streamed is not None and streamed.content:
                 await streamed.send()
-            streamed = None
-            await _show(reply)
-        if streamed is not None and streamed.content:
-            await streamed.send()
+        finally:
+            # A run that stopped mid-step (error, Stop button) must not leave a spinner behind.
+            for step in running.values():
+                step.end = utc_now()
+                await step.update()
+
+
+async def _show_step(reply: Reply, running: dict[str, cl.Step]) -> None:
+    """A step that spins while the agent works (`running`) and then holds its summary."""
+    step = running.pop(reply.title, None)
+    if step is None:
+        step = cl.Step(name=reply.title, type="tool")
+        step.start = utc_now()
+        step.output = reply.text
+        await step.send()
+    if reply.running:
+        running[reply.title] = step
+        return
+    step.output = reply.text
+    step.end = utc_now()
+    await step.update()
 
 
 async def _show(reply: Reply) -> None:
-    if reply.kind == "step":
-        async with cl.Step(name=reply.title, type="tool") as step:
-            step.output = reply.text
-        return
     if reply.kind == "approval":
         await _clear_previous_buttons()
         actions = [cl.Action(name=a.name, payload=dict(a.payload), label=a.label,
@@ -289,6 +313,9 @@ async def _show(reply: Reply) -> None:
         message = cl.Message(content=reply.text, actions=actions)
         await message.send()
         cl.user_session.set(_APPROVAL_MESSAGE, message)
+        return
+    if reply.kind == "artifact" and reply.url:
+        await _preview(reply)
         return
     if reply.kind == "artifact":
         await cl.Message(content=_artifact_markdown(reply)).send()
@@ -308,9 +335,17 @@ async def _clear_previous_buttons() -> None:
 
 def _artifact_markdown(reply: Reply) -> str:
     parts = [f"**{reply.title}**"]
-    if reply.text:
+    if reply.text and reply.language:
         fence = "````" if "```" in reply.text else "```"
         parts.append(f"{fence}{reply.language}\n{reply.text}\n{fence}")
+    elif reply.text:
+        parts.append(reply.text)  # already Markdown, with what people wrote escaped
     if reply.url:
         parts.append(f"[{reply.url}]({reply.url})")
     return "\n\n".join(parts)
+
+
+async def _preview(reply: Reply) -> None:
+    """The deployment in an embedded preview (public/elements/Preview.jsx) with a link."""
+    element = cl.CustomElement(name="Preview", display="inline", props=preview_props(reply.url))
+    await cl.Message(content=_artifact_markdown(reply), elements=[element]).send()
