@@ -100,6 +100,17 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("anthropic_api_key", "e2b_api_key", "auth_secret", "owner_password",
+                     "test_database_url", "test_app_database_url", mode="before")
+    @classmethod
+    def _empty_secret_is_none(cls, value: object) -> object:
+        # An exported-but-empty variable (how `webnova ui` switches a key off in its child)
+        # must mean "not configured", never a blank key that sends requests and fails.
+        if isinstance(value, str | SecretStr) and not str(
+                value.get_secret_value() if isinstance(value, SecretStr) else value).strip():
+            return None
+        return value
+
     @field_validator("locale")
     @classmethod
     def _plain_locale(cls, value: str) -> str:

@@ -8,8 +8,6 @@ server uses, so the assertions hold before and after locales/pending/chat2.po is
 
 from __future__ import annotations
 
-import io
-import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +16,17 @@ from typing import TYPE_CHECKING
 import pytest
 import yaml
 
+from tests.acceptance.chatpage import (
+    ARABIC,
+    EMAIL,
+    PASSWORD,
+    UI_TIMEOUT_MS,
+    assistant_text,
+    login,
+    pdf,
+    send,
+    upload,
+)
 from tests.acceptance.conftest import (
     REPO_ROOT,
     OpenedPage,
@@ -36,13 +45,6 @@ from webnova.i18n import _, use_locale
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-EMAIL = "owner@example.com"
-PASSWORD = "a long enough password"
-# The first chat opens the database (migrations) on a shared 2-core machine: leave headroom.
-UI_TIMEOUT_MS = 60_000
-ARABIC = re.compile(r"[\u0600-\u06FF]")
-
-
 @pytest.fixture(scope="module")
 def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUi]:
     workdir = tmp_path_factory.mktemp("chat-ui")
@@ -53,76 +55,6 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUi]
         yield ui
     finally:
         ui.stop()
-
-
-def _login(opened: OpenedPage, base_url: str) -> Page:
-    page = opened.page
-    page.goto(base_url)
-    page.locator("#email").fill(EMAIL)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("button[type=submit]").click()
-    # The greeting proves on_chat_start ran, i.e. the socket session exists.
-    page.locator('[data-step-type="assistant_message"]').first.wait_for(timeout=UI_TIMEOUT_MS)
-    _wait_idle(page)
-    return page
-
-
-def _wait_idle(page: Page) -> None:
-    # While a handler runs Chainlit shows a stop button and ignores what is sent (no error).
-    page.locator("#stop-button").wait_for(state="detached", timeout=UI_TIMEOUT_MS)
-    page.locator("#chat-submit").wait_for(state="visible", timeout=UI_TIMEOUT_MS)
-
-
-def _send(page: Page, text: str) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    # Chainlit re-renders the composer when the sidebar's thread list arrives, which can clear
-    # text filled a moment before; fill and send again when the button stays disabled.
-    for _attempt in range(3):
-        _wait_idle(page)
-        page.locator("#chat-input").fill(text)
-        try:
-            page.locator("#chat-submit").click(timeout=5_000)
-        except PlaywrightTimeout:
-            continue
-        return
-    pytest.fail(f"could not send {text!r}")
-
-
-def _upload(page: Page, name: str, content: bytes, mime: str) -> None:
-    _wait_idle(page)
-    from playwright.sync_api import FilePayload
-
-    payload: FilePayload = {"name": name, "mimeType": mime, "buffer": content}
-    page.locator("input[type=file]").first.set_input_files(files=[payload])
-    # Chainlit uploads the file first; sending before that drops it.
-    page.get_by_text(name).first.wait_for(timeout=UI_TIMEOUT_MS)
-    _wait_idle(page)
-    page.locator("#chat-submit").click()
-
-
-def _pdf(text: str) -> bytes:
-    """A one-page PDF that says `text` (built with pypdf, the library that reads uploads)."""
-    from pypdf import PdfWriter
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
-
-    writer = PdfWriter()
-    page = writer.add_blank_page(width=300, height=200)
-    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"),
-                             NameObject("/Subtype"): NameObject("/Type1"),
-                             NameObject("/BaseFont"): NameObject("/Helvetica")})
-    page[NameObject("/Resources")] = DictionaryObject({
-        NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})})
-    stream = DecodedStreamObject()
-    stream.set_data(f"BT /F1 12 Tf 20 150 Td ({text}) Tj ET".encode("latin-1"))
-    page[NameObject("/Contents")] = writer._add_object(stream)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def _assistant_text(page: Page) -> str:
-    return "\n".join(page.locator('[data-step-type="assistant_message"]').all_inner_texts())
 
 
 @pytest.mark.slow
@@ -140,13 +72,13 @@ def test_wrong_password_is_refused_and_the_owner_signs_in(
     assert page.locator("#chat-input").count() == 0
     screenshot(page, "chat-login-refused-en-US")
 
-    page = _login(opened, chat_server.base_url)
-    assert "Welcome to WebNova" in _assistant_text(page)
+    page = login(opened, chat_server.base_url)
+    assert "Welcome to WebNova" in assistant_text(page)
 
-    _send(page, "/audit")  # the owner's creation and the refused sign-in are in the log
+    send(page, "/audit")  # the owner's creation and the refused sign-in are in the log
     page.get_by_text("Latest audit entries").first.wait_for(timeout=UI_TIMEOUT_MS)
-    assert "user.create_owner" in _assistant_text(page)
-    assert "auth.failed" in _assistant_text(page)
+    assert "user.create_owner" in assistant_text(page)
+    assert "auth.failed" in assistant_text(page)
     assert not opened.page_errors
 
 
@@ -156,22 +88,22 @@ def test_uploaded_blueprint_is_validated_and_a_broken_one_explained(
     screenshot: Callable[[Page, str], Path],
 ) -> None:
     opened = open_page("en-US")
-    page = _login(opened, chat_server.base_url)
+    page = login(opened, chat_server.base_url)
     entry = load_catalog().templates[0]
 
-    _upload(page, "shop.yaml", preset_yaml(entry).encode(), "application/x-yaml")
+    upload(page, "shop.yaml", preset_yaml(entry).encode(), "application/x-yaml")
     page.get_by_text("is a valid blueprint").first.wait_for(timeout=UI_TIMEOUT_MS)
 
-    _upload(page, "brief.pdf", _pdf("A marketplace for local bakeries"), "application/pdf")
+    upload(page, "brief.pdf", pdf("A marketplace for local bakeries"), "application/pdf")
     page.get_by_text("characters of specification").first.wait_for(timeout=UI_TIMEOUT_MS)
 
     document = yaml.safe_load(preset_yaml(entry))
     document["entities"][0]["fields"][0]["type"] = "teleporter"
-    _upload(page, "broken.yaml", yaml.safe_dump(document).encode(), "application/x-yaml")
+    upload(page, "broken.yaml", yaml.safe_dump(document).encode(), "application/x-yaml")
     page.get_by_text("is not a valid blueprint").first.wait_for(timeout=UI_TIMEOUT_MS)
-    assert "entities[0].fields[0].type" in _assistant_text(page)
+    assert "entities[0].fields[0].type" in assistant_text(page)
 
-    _upload(page, "<b>evil</b>.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")
+    upload(page, "<b>evil</b>.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")
     page.get_by_text("is damaged or not really a PDF file").first.wait_for(
         timeout=UI_TIMEOUT_MS)
     assert page.locator("b", has_text="evil").count() == 0  # shown as text, never as HTML
@@ -185,17 +117,17 @@ def test_arabic_help_and_templates_are_right_to_left(
     screenshot: Callable[[Page, str], Path],
 ) -> None:
     opened = open_page("ar-SA")
-    page = _login(opened, chat_server.base_url)
+    page = login(opened, chat_server.base_url)
     assert page.evaluate("() => document.documentElement.dir") == "rtl"
 
-    _send(page, "/مساعدة")
+    send(page, "/مساعدة")
     with use_locale("ar"):
         heading = _("Commands")
         expected_help = help_text()
     page.get_by_text(heading, exact=True).first.wait_for(timeout=UI_TIMEOUT_MS)
-    assert "/القوالب" in _assistant_text(page)
+    assert "/القوالب" in assistant_text(page)
 
-    _send(page, "/القوالب")
+    send(page, "/القوالب")
     arabic_name = load_catalog().templates[0].name.ar
     page.get_by_text(arabic_name).first.wait_for(timeout=UI_TIMEOUT_MS)
     screenshot(page, "chat-help-templates-ar-SA")
@@ -203,7 +135,7 @@ def test_arabic_help_and_templates_are_right_to_left(
 
     if not ARABIC.search(expected_help.splitlines()[0]):
         pytest.xfail("locales/pending/chat2.po is not merged into the Arabic catalog yet")
-    shown = _assistant_text(page)
+    shown = assistant_text(page)
     for english in ("Commands", "Templates", "this list"):
         assert english not in shown
 
@@ -256,19 +188,19 @@ def test_approvals_are_buttons_a_decision_counts_once_and_a_reload_asks_again(
     screenshot: Callable[[Page, str], Path],
 ) -> None:
     opened = open_page("en-US")
-    page = _login(opened, fake_engine_server.base_url)
+    page = login(opened, fake_engine_server.base_url)
 
-    _send(page, "a booking site for my clinic")
+    send(page, "a booking site for my clinic")
     page.get_by_text("Approve the blueprint?").first.wait_for(timeout=UI_TIMEOUT_MS)
     screenshot(page, "chat-approval-blueprint-en-US")
     page.get_by_role("button", name="Approve").first.click()
     page.get_by_text("Approved by owner@example.com.").first.wait_for(timeout=UI_TIMEOUT_MS)
     page.get_by_text("Approve the deployment?").first.wait_for(timeout=UI_TIMEOUT_MS)
-    assert "Selected" not in _assistant_text(page)
+    assert "Selected" not in assistant_text(page)
     # Only the pending question keeps its buttons: one "Approve" button on the page.
     assert page.get_by_role("button", name="Approve", exact=True).count() == 1
 
-    _send(page, "what happens next?")
+    send(page, "what happens next?")
     page.get_by_text("An approval is still waiting").first.wait_for(timeout=UI_TIMEOUT_MS)
 
     page.reload()

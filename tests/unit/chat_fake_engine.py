@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from webnova.adapters.git import CommitInfo
 from webnova.chat.engine import (
     ApprovalEvent,
     ArtifactEvent,
@@ -106,6 +107,15 @@ class FakeEngine:
         """The interrupt waiting in this tenant's thread."""
         run = self.runs.get(self._key(ctx))
         return run.pending if run else None
+
+    async def history(self, ctx: RunContext, limit: int = 15) -> list[CommitInfo]:
+        """One generate commit per finished run (the fake has no repository)."""
+        run = self.runs.get(self._key(ctx))
+        if run is None or run.state != "finished":
+            return []
+        return [CommitInfo(sha="0123456789abcdef", subject=f"webnova: generate {run.project}",
+                           stage="generate", blueprint_version=run.revision, run_id="fake",
+                           authored_at="2026-11-26T00:00:00+00:00", parents=())][:limit]
 
     async def status(self, ctx: RunContext) -> RunStatus:
         """Where the run stands."""

@@ -16,7 +16,7 @@ from webnova.chat.commands import (
     parse_command,
     run_command,
 )
-from webnova.chat.engine import RunContext, SpecInput
+from webnova.chat.engine import Decision, DecisionValue, RunContext, SpecInput
 from webnova.core.audit import AuditEntry
 from webnova.generator.catalog import load_catalog
 
@@ -77,8 +77,31 @@ def test_templates_lists_the_catalog_in_the_readers_language() -> None:
 
 
 def test_graph_commands_answer_honestly_without_the_graph() -> None:
-    for text in ("/status", "/history", "/rollback"):
+    for text in ("/status", "/history"):
         assert "not connected" in _answer(text)
+
+
+def test_history_lists_the_projects_commits() -> None:
+    engine = FakeEngine()
+    ctx = CommandContext(run=CTX, engine=engine)
+
+    async def scenario() -> tuple[str, str]:
+        parsed = parse_command("/history")
+        assert parsed is not None
+        before = await run_command(parsed, ctx)
+        async for _event in engine.start(CTX, SpecInput(text="a clinic")):
+            pass
+        for _round in range(2):
+            pending = await engine.pending(CTX)
+            assert pending is not None
+            async for _event in engine.resume(CTX, DecisionValue(
+                    interrupt_id=pending.id, decision=Decision.APPROVE, actor="a@b.c")):
+                pass
+        return before, await run_command(parsed, ctx)
+
+    before, after = asyncio.run(scenario())
+    assert "no history" in before
+    assert "`0123456789`" in after and "[generate]" in after
 
 
 def test_status_reports_the_pending_approval() -> None:

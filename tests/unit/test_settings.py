@@ -55,3 +55,11 @@ def test_the_system_language_becomes_the_default_locale(monkeypatch: pytest.Monk
     monkeypatch.delenv("LC_ALL", raising=False)
     monkeypatch.setenv("LANG", lang)
     assert load_settings().locale == expected
+
+
+def test_an_empty_key_variable_means_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBNOVA_ANTHROPIC_API_KEY", "")
+    monkeypatch.setenv("WEBNOVA_E2B_API_KEY", "  ")
+    settings = load_settings()
+    assert settings.anthropic_api_key is None and settings.model_mode == "offline"
+    assert settings.e2b_api_key is None and settings.sandbox_mode == "local"

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Final
 
 from webnova.chat.approvals import approval_text
+from webnova.chat.artifacts import history_text
 from webnova.chat.engine import RunContext, RunEngine
 from webnova.chat.uploads import plain
 from webnova.core.audit import AuditEntry
@@ -191,5 +192,24 @@ async def run_command(parsed: ParsedCommand | UnknownCommand, ctx: CommandContex
         return await status_text(ctx)
     if parsed.command is Command.AUDIT:
         return await audit_text(ctx)
-    # History and rollback read the project's git repository, which the graph owns.
-    return _not_connected()
+    if parsed.command is Command.HISTORY:
+        return await history_command_text(ctx)
+    return rollback_text()
+
+
+async def history_command_text(ctx: CommandContext) -> str:
+    """The git history of the thread's project."""
+    if ctx.engine is None:
+        return _not_connected()
+    commits = await ctx.engine.history(ctx.run)
+    if not commits:
+        return _("No project in this conversation yet, so there is no history to show.")
+    return "**" + _("Project history") + "**\n\n" + history_text(commits)
+
+
+def rollback_text() -> str:
+    """How to go back to an earlier version (a rollback is a new run, never a rewrite)."""
+    return _("To go back to an earlier version, describe the change in this conversation or "
+             "request changes at the next approval: WebNova regenerates, tests and asks you "
+             "before deploying. A deployment whose health check fails is rolled back to the "
+             "previous healthy one automatically, and git history is never rewritten.")

@@ -18,6 +18,7 @@ from typing import Annotated, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from webnova.adapters.git import CommitInfo
 from webnova.generator.blueprint import Blueprint
 from webnova.governance.policy import Risk
 
@@ -185,4 +186,8 @@ class RunEngine(Protocol):
 
     async def status(self, ctx: RunContext) -> RunStatus:
         """Where the run of `ctx.thread_id` stands."""
+        ...
+
+    async def history(self, ctx: RunContext, limit: int = 15) -> list[CommitInfo]:
+        """The git history of the thread's project, newest first (empty without one)."""
         ...
