@@ -37,8 +37,8 @@ from webnova.generator.blueprint import Blueprint
 from webnova.generator.validation import parse_blueprint
 from webnova.graphs.budget import RunBudget
 from webnova.graphs.checkpoint import open_checkpointer
-from webnova.graphs.deps import Deployer, FactoryDeps, Tester
-from webnova.graphs.events import RunStarted
+from webnova.graphs.deps import Deployer, DeployResult, FactoryDeps, Tester
+from webnova.graphs.events import RolledBack, RunStarted
 from webnova.graphs.factory_graph import FactoryGraph, build_factory_graph
 from webnova.graphs.ledger import RunLedger
 from webnova.graphs.state import ApprovalRequest, Decision, DecisionKind
@@ -72,6 +72,17 @@ class RunView(BaseModel):
     error: str | None = None
     decisions: int = Field(default=0, description="Decisions taken so far; names the pending one.")
     steps: int = 0
+
+
+class RollbackTarget(BaseModel):
+    """What a rollback of a run's platform would do: which release serves, which comes back."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    run_id: str
+    slug: str
+    current: str
+    restore: str
 
 
 class RunSummary(BaseModel):
@@ -263,6 +274,44 @@ class Factory:
             deployment_url=deployment.get("url"), messages=list(values.get("messages", [])),
             error=values.get("error") or None, decisions=len(values.get("decisions", [])),
             steps=int(values.get("steps", 0)))
+
+    def rollback_target(self, run_id: str, *, tenant: str | None = None) -> (
+            RollbackTarget | None):
+        """The release a rollback of this run's platform would restore, or None.
+
+        Only the local deployer keeps releases; a platform with a single release has nothing to
+        go back to.
+        """
+        from webnova.agents.deployer import LocalDeployer
+
+        view = self.get(run_id, tenant=tenant)
+        deployer = self._deployer or self._default_deployer()
+        if not isinstance(deployer, LocalDeployer) or not view.blueprint:
+            return None
+        slug = str(view.blueprint.get("slug", ""))
+        current = deployer.current(slug)
+        earlier = [r for r in deployer.releases_of(slug) if r != current]
+        if current is None or not earlier:
+            return None
+        return RollbackTarget(run_id=run_id, slug=slug, current=current, restore=earlier[0])
+
+    def rollback(self, target: RollbackTarget, *, user: str, tenant: str) -> DeployResult:
+        """Serve `target.restore` again, after a person approved it; audited either way."""
+        from webnova.agents.deployer import LocalDeployer
+
+        deployer = self._deployer or self._default_deployer()
+        assert isinstance(deployer, LocalDeployer), "rollback_target() returned a target"
+        self.get(target.run_id, tenant=tenant)  # another tenant's run is unknown here too
+        result = deployer.restore(target.slug, target.restore, target.run_id)
+        ledger = RunLedger(self.platform.tenant(tenant))
+        ledger.audit(target.run_id, user, "deploy.rollback" if result.ok else
+                     "deploy.rollback_failed", {"from": target.current, "to": target.restore,
+                                                "url": result.url})
+        if result.ok:
+            ledger.emit(target.run_id, RolledBack(
+                reason=f"rollback approved by {user}: {target.current} -> {target.restore}",
+                restored_url=result.url), actor=user)
+        return result
 
     def runs(self, tenant: str = "default") -> list[RunSummary]:
         """Every run of `tenant`, oldest first, with its current status."""

@@ -7,6 +7,7 @@ read the pending approval, answer it, and check what the chat would show at each
 from __future__ import annotations
 
 import asyncio
+import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -213,3 +214,42 @@ def test_the_project_tree_leaves_out_dependencies(tmp_path: Path) -> None:
         (tmp_path / f"f{index:03}.txt").write_text("", encoding="utf-8")
     tree = file_tree(tmp_path, limit=10).splitlines()
     assert len(tree) == 11 and "193" in tree[-1]
+
+
+def test_rollback_serves_the_previous_release_again_after_approval(settings: Settings) -> None:
+    from webnova.adapters.runtime import ProjectRuntime
+    from webnova.agents.deployer import LocalDeployer
+
+    runtime = ProjectRuntime(settings.home)
+    deployer = LocalDeployer(runtime, settings.home / "releases")
+    engine = FactoryEngine(Factory(settings, tester=ScriptedTester(), deployer=deployer))
+    ctx = _ctx()
+    landing = "A landing page for my bakery with a contact form"
+    try:
+        assert asyncio.run(engine.rollback_offer(ctx)) is None
+        urls = []
+        for _run in range(2):
+            first = _approval(_collect(engine.start(ctx, SpecInput(text=landing))))
+            deployed = _decide(engine, ctx, _approval(_decide(engine, ctx, first)))
+            urls.append(_artifacts(deployed)["deployment"].url)
+        offer = asyncio.run(engine.rollback_offer(ctx))
+        assert offer is not None and offer.kind == "rollback"
+        assert offer.decisions == (Decision.APPROVE, Decision.REJECT)
+        stale = DecisionValue(interrupt_id="rollback:old", decision=Decision.APPROVE,
+                              actor=ctx.actor)
+        assert _collect(engine.rollback(ctx, stale)) == []
+        rolled = _collect(engine.rollback(ctx, DecisionValue(
+            interrupt_id=offer.id, decision=Decision.APPROVE, actor=ctx.actor)))
+        assert isinstance(rolled[-1], FinishedEvent)
+        restored = _artifacts(rolled)["deployment"].url
+        # The scripted tester built nothing, so only the server's own health page is there.
+        with urllib.request.urlopen(restored.rstrip("/") + "/health", timeout=10) as response:
+            assert response.status == 200
+        assert not runtime.status(offer.summary.split("instead of ")[1].rstrip("?")).running
+        audit = engine.factory.platform.tenant("acme").audit
+        assert any(e.action == "deploy.rollback" and e.actor == ctx.actor
+                   for e in audit.entries(after_seq=0))
+    finally:
+        engine.close()
+        runtime.stop_all()
+        runtime.close()

@@ -40,6 +40,7 @@ class _Run:
     revision: int = 1
     pending: PendingApproval | None = None
     state: str = "running"
+    rolled_back: bool = False
     decisions: list[DecisionValue] = field(default_factory=list)
 
 
@@ -107,6 +108,24 @@ class FakeEngine:
         """The interrupt waiting in this tenant's thread."""
         run = self.runs.get(self._key(ctx))
         return run.pending if run else None
+
+    async def rollback_offer(self, ctx: RunContext) -> PendingApproval | None:
+        """A rollback is possible once a run deployed; rolled back once, it is gone."""
+        run = self.runs.get(self._key(ctx))
+        if run is None or run.state != "finished" or run.rolled_back:
+            return None
+        return PendingApproval(id=f"rollback-{run.revision}", kind="rollback",
+                               summary="Roll back?", risk=Risk.DESTRUCTIVE,
+                               decisions=(Decision.APPROVE, Decision.REJECT))
+
+    async def rollback(self, ctx: RunContext, decision: DecisionValue) -> AsyncIterator[Event]:
+        """Serve the previous release again (once)."""
+        offer = await self.rollback_offer(ctx)
+        if offer is None or offer.id != decision.interrupt_id or \
+                decision.decision is not Decision.APPROVE:
+            return
+        self.runs[self._key(ctx)].rolled_back = True
+        yield FinishedEvent(summary="Rolled back")
 
     async def history(self, ctx: RunContext, limit: int = 15) -> list[CommitInfo]:
         """One generate commit per finished run (the fake has no repository)."""

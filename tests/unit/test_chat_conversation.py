@@ -11,12 +11,17 @@ from webnova.chat.conversation import Conversation, Reply
 from webnova.chat.engine import Decision, RunContext, RunEngine
 from webnova.chat.uploads import Upload, read_upload
 from webnova.generator.catalog import load_catalog, preset_yaml
+from webnova.governance.people import operator
 
 CTX = RunContext(thread_id="t1", tenant_id="acme", actor="sara@acme.test")
 
 
-def _conversation(engine: FakeEngine | None = None, ctx: RunContext = CTX) -> Conversation:
-    return Conversation(ctx=ctx, engine=engine, gate=DecisionGate())
+OWNER = operator("acme").effective_permissions()
+
+
+def _conversation(engine: FakeEngine | None = None, ctx: RunContext = CTX,
+                  permissions: frozenset[str] = OWNER) -> Conversation:
+    return Conversation(ctx=ctx, engine=engine, gate=DecisionGate(), permissions=permissions)
 
 
 async def _all(replies: AsyncIterator[Reply]) -> list[Reply]:
@@ -183,3 +188,48 @@ def test_very_long_message_is_cut_with_a_note() -> None:
 
     assert "only the first" in replies[0].text
     assert replies[-1].kind == "approval"
+
+
+def test_a_viewer_can_neither_start_nor_approve_and_the_question_stays_pending() -> None:
+    engine = FakeEngine()
+    owner = _conversation(engine)
+    asked = _say(owner, "a booking site for my clinic")[-1]
+    viewer = _conversation(engine, permissions=frozenset({"project.read", "audit.read"}))
+
+    assert "may not answer" in _click(viewer, asked, Decision.APPROVE)[0].text
+    assert "may not answer" in _say(viewer, "approve")[0].text
+    assert "may not start" in _say(_conversation(FakeEngine(), permissions=frozenset()),
+                                   "a shop")[0].text
+    still = asyncio.run(engine.pending(CTX))
+    assert still is not None and still.id == asked.title
+    assert "Approved" in _click(owner, asked, Decision.APPROVE)[0].text
+
+
+def test_rollback_asks_first_and_an_approval_rolls_back_once() -> None:
+    engine = FakeEngine()
+    conv = _conversation(engine)
+    assert "no earlier release" in _say(conv, "/rollback")[0].text
+    asked = _say(conv, "a booking site for my clinic")[-1]
+    deploy = _click(conv, asked, Decision.APPROVE)[-1]
+    assert "Deployed" in _click(conv, deploy, Decision.APPROVE)[-1].text
+
+    offer = _say(conv, "/rollback")[-1]
+    assert offer.kind == "approval" and "Roll back?" in offer.text
+    assert [a.payload["decision"] for a in offer.actions] == ["approve", "reject"]
+    done = _click(conv, offer, Decision.APPROVE)
+    assert "Approved" in done[0].text and done[-1].text == "Rolled back"
+    assert "already answered" in _click(conv, offer, Decision.APPROVE)[0].text
+    assert "no earlier release" in _say(conv, "/تراجع")[0].text
+
+
+def test_a_rejected_or_unauthorised_rollback_changes_nothing() -> None:
+    engine = FakeEngine()
+    owner = _conversation(engine)
+    asked = _say(owner, "a booking site for my clinic")[-1]
+    _click(owner, _click(owner, asked, Decision.APPROVE)[-1], Decision.APPROVE)
+    developer = _conversation(engine, permissions=frozenset({"run.start", "project.read"}))
+    assert "may not roll back" in _say(developer, "/rollback")[0].text
+
+    offer = _say(owner, "/rollback")[-1]
+    assert "Rejected" in _click(owner, offer, Decision.REJECT)[0].text
+    assert asyncio.run(engine.rollback_offer(CTX)) is not None  # still possible later

@@ -37,17 +37,39 @@ class LocalDeployer:
         folder = self.releases / release_id
         if not folder.exists():
             shutil.copytree(project, folder, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-        self.runtime.initialize(release_id, folder)
+        return self._activate(blueprint.slug, release_id, run_id)
+
+    def releases_of(self, slug: str) -> list[str]:
+        """Every kept release of `slug`, newest first."""
+        folders = [p for p in self.releases.glob(f"{slug}-*") if p.is_dir()]
+        folders.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+        return [p.name for p in folders]
+
+    def current(self, slug: str) -> str | None:
+        """The release of `slug` serving now, or None."""
+        return self._current(slug)
+
+    def restore(self, slug: str, release_id: str, run_id: str) -> DeployResult:
+        """Serve an earlier kept release again: the rollback.
+
+        The current release keeps serving when the restored one is not healthy.
+        """
+        if release_id not in self.releases_of(slug):
+            return DeployResult(ok=False, message=f"unknown release {release_id}")
+        return self._activate(slug, release_id, run_id)
+
+    def _activate(self, slug: str, release_id: str, run_id: str) -> DeployResult:
+        self.runtime.initialize(release_id, self.releases / release_id)
         self.runtime.stop(release_id)  # a leftover of a killed attempt of this same release
         started = self.runtime.start(release_id)
-        previous = self._current(blueprint.slug)
+        previous = self._current(slug)
         if not started.ok or started.status is None:
             restored = self.runtime.status(previous).url if previous else None
             return DeployResult(ok=False, rolled_back=previous is not None, restored_url=restored,
                                 message=(started.error or "") + "\n" + started.log_tail[-2000:])
         if previous and previous != release_id:
             self.runtime.stop(previous)
-        self._set_current(blueprint.slug, release_id, run_id)
+        self._set_current(slug, release_id, run_id)
         return DeployResult(ok=True, url=started.status.url, message=release_id)
 
     def _pointer(self, slug: str) -> Path:

@@ -194,7 +194,8 @@ async def run_command(parsed: ParsedCommand | UnknownCommand, ctx: CommandContex
         return await audit_text(ctx)
     if parsed.command is Command.HISTORY:
         return await history_command_text(ctx)
-    return rollback_text()
+    # /rollback asks a question with buttons, so the conversation answers it, not this table.
+    return _("Type /rollback on its own to roll back this conversation's platform.")
 
 
 async def history_command_text(ctx: CommandContext) -> str:
@@ -206,10 +207,3 @@ async def history_command_text(ctx: CommandContext) -> str:
         return _("No project in this conversation yet, so there is no history to show.")
     return "**" + _("Project history") + "**\n\n" + history_text(commits)
 
-
-def rollback_text() -> str:
-    """How to go back to an earlier version (a rollback is a new run, never a rewrite)."""
-    return _("To go back to an earlier version, describe the change in this conversation or "
-             "request changes at the next approval: WebNova regenerates, tests and asks you "
-             "before deploying. A deployment whose health check fails is rolled back to the "
-             "previous healthy one automatically, and git history is never rewritten.")

@@ -31,7 +31,13 @@ from webnova.chat.approvals import (
     reask_text,
     stale_text,
 )
-from webnova.chat.commands import CommandContext, parse_command, run_command
+from webnova.chat.commands import (
+    Command,
+    CommandContext,
+    ParsedCommand,
+    parse_command,
+    run_command,
+)
 from webnova.chat.engine import (
     ApprovalEvent,
     ArtifactEvent,
@@ -112,12 +118,17 @@ class Conversation:
     command_context: CommandContext | None = None
     not_connected: Callable[[], str] = not_connected_text
     awaiting_changes: str | None = field(default=None)
+    rollback_offer: PendingApproval | None = field(default=None)
 
     async def on_message(self, text: str, uploads: Sequence[Upload] = ()
                          ) -> AsyncIterator[Reply]:
         """Answer a message (with its attached files)."""
         text = text.strip()
         parsed = parse_command(text) if not uploads else None
+        if isinstance(parsed, ParsedCommand) and parsed.command is Command.ROLLBACK:
+            async for reply in self._offer_rollback():
+                yield reply
+            return
         if parsed is not None:
             ctx = self.command_context or CommandContext(run=self.ctx, engine=self.engine,
                                                          permissions=self.permissions)
@@ -128,6 +139,12 @@ class Conversation:
         pending = await self.engine.pending(self.ctx) if self.engine else None
         if pending is not None:
             async for reply in self._answer_pending(pending, text, uploads):
+                yield reply
+            return
+        offer, self.rollback_offer = self.rollback_offer, None
+        typed = decision_from_text(text, offer, self.ctx.actor) if offer and text else None
+        if typed is not None and offer is not None:
+            async for reply in self._decide_rollback(typed, offer):
                 yield reply
             return
         async for reply in self._start(text, uploads):
@@ -164,11 +181,53 @@ class Conversation:
         if self.engine is None:
             yield _text(self.not_connected())
             return
+        if "run.start" not in self.permissions:
+            yield _text(_("Your role may not start runs. Ask an admin or the owner of your "
+                          "organisation."))
+            return
         async for event in self.engine.start(self.ctx, run_input):
+            yield render_event(event)
+
+    async def _offer_rollback(self) -> AsyncIterator[Reply]:
+        if self.engine is None:
+            yield _text(self.not_connected())
+            return
+        if "deploy" not in self.permissions:
+            yield _text(_("Your role may not roll back deployments."))
+            return
+        if await self.engine.pending(self.ctx) is not None:
+            yield _text(_("Answer the approval that is waiting before rolling back."))
+            return
+        self.rollback_offer = await self.engine.rollback_offer(self.ctx)
+        if self.rollback_offer is None:
+            yield _text(_("There is no earlier release of this conversation's platform to go "
+                          "back to."))
+            return
+        yield ask(self.rollback_offer)
+
+    async def _decide_rollback(self, decision: DecisionValue, offer: PendingApproval
+                               ) -> AsyncIterator[Reply]:
+        if self.engine is None or "deploy" not in self.permissions or \
+                not await self.gate.claim(offer.id):
+            yield _text(stale_text())
+            return
+        self.rollback_offer = None
+        yield _text(confirmation_text(decision))
+        if decision.decision is not Decision.APPROVE:
+            return
+        async for event in self.engine.rollback(self.ctx, decision):
             yield render_event(event)
 
     async def on_action(self, payload: Mapping[str, object]) -> AsyncIterator[Reply]:
         """Handle a click on an approval button."""
+        offer = self.rollback_offer
+        if offer is not None and payload.get("interrupt") == offer.id:
+            chosen = decision_from_payload(payload, offer)
+            if chosen is not None:
+                async for reply in self._decide_rollback(DecisionValue(
+                        interrupt_id=offer.id, decision=chosen, actor=self.ctx.actor), offer):
+                    yield reply
+                return
         pending = await self.engine.pending(self.ctx) if self.engine else None
         decision = decision_from_payload(payload, pending)
         if decision is None or pending is None:
@@ -183,6 +242,12 @@ class Conversation:
             yield reply
 
     async def _decide(self, decision: DecisionValue) -> AsyncIterator[Reply]:
+        needed = "run.start" if decision.decision is Decision.ANSWER else "approval.grant"
+        if needed not in self.permissions:
+            # Refused before the gate: the question stays pending for someone who may answer.
+            yield _text(_("Your role may not answer this approval; it stays pending until an "
+                          "admin or the owner decides."))
+            return
         if self.engine is None or not await self.gate.claim(decision.interrupt_id):
             yield _text(stale_text())
             return

@@ -191,3 +191,12 @@ class RunEngine(Protocol):
     async def history(self, ctx: RunContext, limit: int = 15) -> list[CommitInfo]:
         """The git history of the thread's project, newest first (empty without one)."""
         ...
+
+    async def rollback_offer(self, ctx: RunContext) -> PendingApproval | None:
+        """The question a rollback of the thread's platform asks, or None (nothing earlier)."""
+        ...
+
+    def rollback(self, ctx: RunContext, decision: DecisionValue) -> AsyncIterator[
+            StepEvent | TokenEvent | ArtifactEvent | ApprovalEvent | FinishedEvent | FailedEvent]:
+        """Carry out an approved rollback offer; a stale offer id yields nothing."""
+        ...

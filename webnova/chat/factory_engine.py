@@ -45,7 +45,7 @@ from webnova.chat.engine import (
     StepEvent,
     TokenEvent,
 )
-from webnova.factory import Factory, FactoryError, FactoryEvent, RunView
+from webnova.factory import Factory, FactoryError, FactoryEvent, RollbackTarget, RunView
 from webnova.governance.policy import Risk
 from webnova.graphs.state import ApprovalRequest
 from webnova.i18n import _, use_locale
@@ -147,7 +147,57 @@ class FactoryEngine:
         project = Path(view.project_dir)
         return await self._call(_history, project, limit)
 
+    async def rollback_offer(self, ctx: RunContext) -> PendingApproval | None:
+        """Offer to serve the platform's previous release again, when there is one."""
+        target = await self._call(self._rollback_target, ctx)
+        if target is None:
+            return None
+        with use_locale(ctx.language):
+            return PendingApproval(
+                id=_offer_id(target), kind="rollback", risk=Risk.DESTRUCTIVE,
+                summary=_("Roll back {slug}: serve release {restore} again instead of "
+                          "{current}?").format(slug=target.slug, restore=target.restore,
+                                               current=target.current),
+                consequence=_("the earlier release starts; once its health check passes it "
+                              "replaces the current one, which stops. Git history is not "
+                              "changed."),
+                decisions=(Decision.APPROVE, Decision.REJECT))
+
+    async def rollback(self, ctx: RunContext, decision: DecisionValue) -> AsyncIterator[Event]:
+        """Carry out an approved rollback offer (a stale offer yields nothing)."""
+        target = await self._call(self._rollback_target, ctx)
+        if target is None or decision.interrupt_id != _offer_id(target) or \
+                decision.decision is not Decision.APPROVE:
+            return
+        with use_locale(ctx.language):
+            label = stage_label("deployer") or ""
+            yield StepEvent(agent=label, summary=stage_working("deployer"), status="running")
+        result = await self._call(lambda: self.factory.rollback(target, user=ctx.actor,
+                                                                tenant=ctx.tenant_id))
+        with use_locale(ctx.language):
+            if not result.ok:
+                yield StepEvent(agent=label, summary=_("The rollback failed."))
+                yield FailedEvent(message=_("The earlier release did not pass its health "
+                                            "check; {current} keeps serving.").format(
+                                                current=target.current))
+                return
+            yield StepEvent(agent=label, summary=_("Release {release} serves again.").format(
+                release=target.restore))
+            yield ArtifactEvent(kind="deployment", title=_("Live preview"), content="",
+                                url=result.url or "")
+            yield FinishedEvent(summary=_("Rolled back: your platform is running at {url}")
+                                .format(url=result.url))
+
     # ------------------------------------------------------------------ internals
+
+    def _rollback_target(self, ctx: RunContext) -> RollbackTarget | None:
+        number, view = self._current(ctx)
+        # The latest run may have been rejected before deploying: look back for a deployment.
+        for n in range(number, 0, -1):
+            candidate = view if n == number else self._view(ctx, n)
+            if candidate is not None and candidate.deployment_url:
+                return self.factory.rollback_target(candidate.run_id, tenant=ctx.tenant_id)
+        return None
 
     async def _call(self, func: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -191,6 +241,10 @@ def _next_in_locale(events: Iterator[Event], language: str) -> object:
     # Each step of the generator may run on another pool thread; the locale is per thread.
     with use_locale(language):
         return next(events, _DONE)
+
+
+def _offer_id(target: RollbackTarget) -> str:
+    return f"rollback:{target.run_id}:{target.current}:{target.restore}"
 
 
 def _history(project: Path, limit: int) -> list[CommitInfo]:
