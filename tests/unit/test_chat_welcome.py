@@ -125,6 +125,8 @@ def test_welcome_names_the_offline_planner_and_local_sandbox_without_keys(
     assert "Welcome to WebNova" in english
     assert "offline planner" in english
     assert "Sandbox: local" in english
+    assert "on this machine (local runtime)" in english and "/help" in english
+    assert "preview: the conversation" not in english  # the factory is connected now
     assert english != arabic
     assert _arabic(catalogs, "Welcome to WebNova") in arabic
     assert "المخطِّط دون اتصال" in arabic

@@ -97,11 +97,13 @@ def welcome_text(settings: Settings, language: str) -> str:
                 "",
                 "- " + _brain_line(settings),
                 "- " + _sandbox_line(settings),
+                "- " + _("Deployments: on this machine (local runtime), shown in a preview."),
                 "",
-                _(
-                    "This is a preview: the conversation that plans and builds projects is not "
-                    "connected to this chat yet."
-                ),
+                _("For example: {example}").format(example=_(
+                    "\"A booking platform for a dental clinic: patients, doctors and "
+                    "appointments, with reminders.\"")),
+                _("You can also attach a spec (Markdown, text, PDF, Word) or a blueprint (YAML, "
+                  "JSON). Type /help for the commands."),
             ]
         )
 
