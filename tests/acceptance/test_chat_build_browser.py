@@ -237,3 +237,28 @@ def test_an_uploaded_blueprint_starts_a_run_and_so_does_a_pdf_spec(
     page.get_by_text(texts["blueprint"]).nth(1).wait_for(timeout=STEP_TIMEOUT_MS)
     screenshot(page, "chat-build-upload-en-US")
     assert not opened.page_errors
+
+
+@pytest.mark.slow
+def test_html_in_messages_stays_text_and_a_double_click_decides_once(
+    factory_ui: RunningUi, open_page: Callable[[str], OpenedPage],
+    screenshot: Callable[[Page, str], Path],
+) -> None:
+    opened = open_page("en-US")
+    page = login(opened, factory_ui.base_url)
+    texts = _texts("en")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    send(page, LANDING_EN + ' <img src=x onerror="alert(1)"><b>bold</b><script>alert(2)</script>'
+               " 🍞 مع نموذج تواصل")
+    _wait_text(page, texts["blueprint"])
+    assert page.locator("[data-step-type] b", has_text="bold").count() == 0
+    assert page.locator("[data-step-type] img[src=x]").count() == 0
+    button = page.get_by_role("button", name=texts["approve"], exact=True)
+    button.dblclick()
+    _wait_text(page, texts["deploy"], BUILD_TIMEOUT_MS)
+    with use_locale("en"):
+        approved = _("Approved by {who}.").format(who=EMAIL)
+    assert assistant_text(page).count(approved) == 1
+    screenshot(page, "chat-build-hostile-input-en-US")
+    assert not dialogs and not opened.page_errors
