@@ -253,3 +253,21 @@ def test_rollback_serves_the_previous_release_again_after_approval(settings: Set
         engine.close()
         runtime.stop_all()
         runtime.close()
+
+
+def test_a_crashed_step_is_reported_and_the_next_message_continues_the_run(
+        settings: Settings) -> None:
+    tester = ScriptedTester(crash_on_call=1)
+    engine = FactoryEngine(Factory(settings, tester=tester, deployer=RecordingDeployer()))
+    ctx = _ctx()
+    try:
+        first = _approval(_collect(engine.start(ctx, SpecInput(text=SHOP))))
+        crashed = _decide(engine, ctx, first)
+        assert isinstance(crashed[-1], FailedEvent) and "continue" in crashed[-1].message
+        assert asyncio.run(engine.status(ctx)).state == "running"
+        continued = _collect(engine.start(ctx, SpecInput(text="go on")))
+        assert "interrupted" in str(continued[0])
+        assert _approval(continued).kind == "deploy"
+        assert len(tester.calls) == 2  # the crashed test run ran again, nothing else did
+    finally:
+        engine.close()

@@ -17,7 +17,7 @@ from webnova.generator.toolchain import PHASES, run_phase
 from webnova.graphs.deps import FactoryRuntime, TestReport, deps_of
 from webnova.graphs.events import RunFinished, TestsRun
 from webnova.graphs.state import FactoryState
-from webnova.i18n import _, use_locale
+from webnova.i18n import _, format_number, use_locale
 
 _TAIL_LINES = 15
 
@@ -46,7 +46,7 @@ class ToolchainTester:
         seconds = sum(float(str(p["seconds"])) for p in phases)
         return TestReport(passed=True, phases=phases, summary=_(
             "Install, type-check, build and tests passed in {seconds} s.").format(
-                seconds=round(seconds)))
+                seconds=format_number(round(seconds))))
 
 
 def tester(state: FactoryState, runtime: FactoryRuntime) -> (

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -50,6 +51,7 @@ from webnova.governance.policy import Risk
 from webnova.graphs.state import ApprovalRequest
 from webnova.i18n import _, use_locale
 
+_log = logging.getLogger(__name__)
 Event = StepEvent | TokenEvent | ArtifactEvent | ApprovalEvent | FinishedEvent | FailedEvent
 T = TypeVar("T")
 
@@ -229,6 +231,11 @@ class FactoryEngine:
                 yield from chat_events(open_stream(), self.factory, ctx.tenant_id)
             except FactoryError as exc:
                 yield FailedEvent(message=str(exc))
+            except Exception:  # a crashed step: the chat must stay usable, the run resumable
+                _log.exception("run step failed in thread %s", ctx.thread_id)
+                yield FailedEvent(message=_(
+                    "A step failed unexpectedly; the run kept every completed step. Send any "
+                    "message to continue it from there."))
 
         events = produce()
         while (event := await self._call(_next_in_locale, events, ctx.language)) is not _DONE:
