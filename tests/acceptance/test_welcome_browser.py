@@ -159,3 +159,22 @@ def test_lang_query_switches_an_english_browser_to_arabic_and_back(
     assert _placeholder(page) == ENGLISH_PLACEHOLDER
     assert _brain_line(ui_server, "en") in _greeting(page)
     assert not opened.page_errors
+
+
+@pytest.mark.slow
+def test_the_greeting_link_switches_to_arabic_and_back(
+    ui_server: RunningUi,
+    open_page: Callable[[str], OpenedPage],
+    screenshot: Callable[[Page, str], Path],
+) -> None:
+    opened = open_page("en-US")
+    page = _open_chat(opened, ui_server.base_url)
+    with page.context.expect_page(timeout=UI_TIMEOUT_MS) as popup:
+        page.get_by_role("link", name="العربية").click()
+    arabic = popup.value
+    arabic.locator("#chat-input").wait_for(timeout=UI_TIMEOUT_MS)
+    assert _document(arabic)["dir"] == "rtl"
+    assert _placeholder(arabic) == ARABIC_PLACEHOLDER
+    arabic.get_by_role("link", name="English").wait_for(timeout=UI_TIMEOUT_MS)
+    screenshot(arabic, "welcome-switched-ar")
+    assert not opened.page_errors

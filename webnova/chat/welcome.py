@@ -82,12 +82,24 @@ def _sandbox_line(settings: Settings) -> str:
     return _("Sandbox: local, on this machine.")
 
 
+# Each language is named in itself, so the way back is readable whatever is shown now.
+_OTHER_LANGUAGE = {"ar": ("English", "en"), "en": ("العربية", "ar")}
+
+
+def _language_switch(language: str) -> str:
+    """A link that switches this browser to the other language (public/rtl.js reads ?lang=)."""
+    name, tag = _OTHER_LANGUAGE["ar" if language.startswith("ar") else "en"]
+    return f"🌐 [{name}](/?lang={tag})"
+
+
 def welcome_text(settings: Settings, language: str) -> str:
     """The greeting posted when a chat starts, in `language`; it names the brain and the sandbox."""
     with use_locale(language):
         return "\n".join(
             [
                 "### " + _("Welcome to WebNova"),
+                "",
+                _language_switch(language),
                 "",
                 _(
                     "Describe the digital platform you need, in English or Arabic. WebNova turns "
