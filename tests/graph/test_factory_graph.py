@@ -257,5 +257,5 @@ def test_step_budget_stops_the_run_cleanly(platform: Platform, tmp_path: Path) -
     run = Run(deps, approvals="auto")
     final = run.start(CLINIC_AR).value
     assert final["status"] == "failed"
-    assert "budget of 3 steps" in final["error"]
+    assert "stopped at its budget (4 steps used, 3 allowed)" in final["error"]
     assert "blueprint" in final  # the state is kept

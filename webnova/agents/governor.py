@@ -2,7 +2,9 @@
 
 The reviews use the compliance packs of `webnova.governance`; the approval itself happens in the
 approval nodes (`webnova.graphs.approvals`). With approvals="auto" the policy approves in the
-person's place, and says so in the audit log; it never approves a release whose tests failed.
+person's place, and says so in the audit log; it never approves a release whose tests failed, and
+it refuses a spend (one more budget unit) unless the governance policy or the tenant's
+`governance.auto_spend_units` setting allows it (`details.auto_spend` of the request).
 """
 
 from __future__ import annotations
@@ -67,6 +69,14 @@ def policy_decision(state: FactoryState, request: ApprovalRequest) -> Decision |
         return None
     if request.kind == "release" and not state.get("test_report", {}).get("passed"):
         return None
+    if request.kind == "spend":
+        if request.details.get("auto_spend") is True:
+            return Decision(kind="approve", actor="policy", text=(
+                "auto-approved: the tenant's budget settings allow the policy to grant one more "
+                f"{request.details.get('budget')} budget"))
+        return Decision(kind="reject", actor="policy", text=(
+            "refused by the policy: spending beyond the budget needs a person, the tenant's "
+            "budget settings do not allow auto-spend"))
     reason = "auto-approved by the run's approvals=auto policy"
     if request.details.get("compliance_failures"):
         reason += "; open compliance findings: " + ", ".join(

@@ -16,8 +16,10 @@ from pydantic import ValidationError
 
 from webnova.agents.governor import policy_decision
 from webnova.generator.validation import validate_blueprint
+from webnova.governance.budgets import Metric
 from webnova.graphs.deps import FactoryRuntime, deps_of
 from webnova.graphs.events import ApprovalDenied, ApprovalGranted, ApprovalRequested, RunFinished
+from webnova.graphs.spend import budget_stop, spend_request
 from webnova.graphs.state import ALLOWED, ApprovalRequest, Decision, FactoryState
 from webnova.i18n import _, use_locale
 
@@ -120,14 +122,52 @@ def _replace(state: FactoryState, runtime: FactoryRuntime, decision: Decision,
 
 
 def approve_release(state: FactoryState, runtime: FactoryRuntime) -> (
-        Command[Literal["deployer", "architect", "__end__"]]):
-    """The release gate: approve the deploy, reject, or request changes to the blueprint."""
+        Command[Literal["deployer", "architect", "approve_spend", "__end__"]]):
+    """The release gate: approve the deploy, reject, or request changes to the blueprint.
+
+    An approved deploy that would go over the deployments budget asks for a spend approval
+    first (a limit that says stop is left to the deployer, which stops the run).
+    """
     request = ApprovalRequest.model_validate(state["review"])
     decision = ask(state, runtime, request)
     update = _decided(decision, state)
     if decision.kind == "approve":
-        return Command(goto="deployer", update=update)
+        return _deploy_gate(state, runtime, update)
     if decision.kind == "changes":
         return Command(goto="architect", update={**update, "feedback": decision.text,
                                                  "attempts": 0})
     return _rejected(state, runtime, decision)
+
+
+def _deploy_gate(state: FactoryState, runtime: FactoryRuntime,
+                 update: dict[str, Any]) -> Command[Any]:
+    deps = deps_of(runtime)
+    run_id = state["run_id"]
+    if deps.budget is None or deps.ledger.journaled(run_id, "deploy") is not None:
+        return Command(goto="deployer", update=update)
+    granted = (state.get("allowance") or {}).get(Metric.DEPLOYMENTS.value, 0)
+    over = deps.budget.overrun(run_id, Metric.DEPLOYMENTS, 1, granted)
+    if over is None or over.stop:
+        return Command(goto="deployer", update=update)
+    request = spend_request(state, runtime, over, resume="deployer")
+    return Command(goto="approve_spend",
+                   update={**update, "review": request.model_dump(mode="json")})
+
+
+def approve_spend(state: FactoryState, runtime: FactoryRuntime) -> (
+        Command[Literal["coder", "deployer", "__end__"]]):
+    """The spend gate: approve one more budget unit and continue, or stop with state kept."""
+    request = ApprovalRequest.model_validate(state["review"])
+    decision = ask(state, runtime, request)
+    update = _decided(decision, state)
+    budget = str(request.details.get("budget", ""))
+    if decision.kind != "approve":
+        reason = str(request.details.get("reason", budget))
+        return Command(goto="__end__", update={
+            **update, **budget_stop(state, runtime, reason, decision.actor)})
+    allowance = dict(state.get("allowance") or {})
+    allowance[budget] = allowance.get(budget, 0) + 1
+    update["allowance"] = allowance
+    if request.details.get("resume") == "deployer":
+        return Command(goto="deployer", update=update)
+    return Command(goto="coder", update=update)

@@ -68,6 +68,16 @@ class CodeGenerated(DomainEvent, event_type="CodeGenerated", schema_version=1):
     attempt: int
 
 
+class CodeRepaired(DomainEvent, event_type="CodeRepaired", schema_version=1):
+    """The coder asked the brain to repair failing code in the custom-logic slots."""
+
+    blueprint_version: int
+    attempt: int
+    files: list[str]
+    commit: str | None
+    explanation: str
+
+
 class TestsRun(DomainEvent, event_type="TestsRun", schema_version=1):
     """The tester ran the project's checks."""
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
-ApprovalKind = Literal["clarify", "blueprint", "release"]
+ApprovalKind = Literal["clarify", "blueprint", "release", "spend"]
 DecisionKind = Literal["approve", "reject", "changes", "replace", "answer"]
 RunStatus = Literal["running", "waiting", "done", "rejected", "refused", "failed"]
 Risk = Literal["read", "write", "external", "destructive", "spend"]
@@ -21,6 +21,7 @@ ALLOWED: dict[ApprovalKind, tuple[DecisionKind, ...]] = {
     "clarify": ("answer", "reject"),
     "blueprint": ("approve", "reject", "changes", "replace"),
     "release": ("approve", "reject", "changes"),
+    "spend": ("approve", "reject"),
 }
 
 
@@ -29,7 +30,7 @@ class ApprovalRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: ApprovalKind = Field(description="Which gate: clarify, blueprint or release.")
+    kind: ApprovalKind = Field(description="Which gate: clarify, blueprint, release or spend.")
     summary: str = Field(description="One localized line saying what is asked.")
     details: dict[str, Any] = Field(default_factory=dict, description="What to look at.")
     risk: Risk = Field(description="Risk of what happens after approval.")
@@ -50,7 +51,11 @@ class Decision(BaseModel):
 
 
 class FactoryState(TypedDict, total=False):
-    """One run. Lists with `operator.add` accumulate; every other key is last-write-wins."""
+    """One run. Lists with `operator.add` accumulate; every other key is last-write-wins.
+
+    `allowance` counts the extra budget units approved for the run, per budget ("steps" or a
+    `webnova.governance.budgets.Metric` value).
+    """
 
     run_id: str
     tenant: str
@@ -70,5 +75,6 @@ class FactoryState(TypedDict, total=False):
     status: RunStatus
     error: str
     steps: int
+    allowance: dict[str, int]
     messages: Annotated[list[str], operator.add]
     decisions: Annotated[list[dict[str, Any]], operator.add]

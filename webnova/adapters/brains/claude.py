@@ -1,17 +1,24 @@
-"""ClaudeBrain: the brain port over the Anthropic Messages API.
+"""ClaudeBrain: the brain port over the Anthropic Messages API, streamed.
 
 Structured output goes through tool use: the tool's `input_schema` is the JSON Schema of the same
-pydantic model that validates the answer (`IntentAnalysis`, `Blueprint`). An invalid answer is
-sent back as an error `tool_result` and Claude repairs it, a bounded number of times. The stable
-system prompt (rules and catalog) carries `cache_control`, so repeated calls read it from the
-prompt cache. Transient failures (429, 5xx, overloaded) are retried with backoff by the SDK
-(`max_retries`); what still fails becomes a `BrainError` with a clear message and no secret.
-Token use and cost are added to a `Usage` per call, for the run's and tenant's accounting.
+pydantic model that validates the answer (`IntentAnalysis`, `Blueprint`, `RepairPlan`). An
+invalid answer is sent back as an error `tool_result` and Claude repairs it, a bounded number of
+times. The stable system prompt (rules and catalog) carries `cache_control`, so repeated calls
+read it from the prompt cache.
+
+Every call streams (`messages.stream`): text and tool-input deltas go to the progress callback of
+`webnova.adapters.brains.port.reporting_progress` (the graph shows them as they arrive), and the
+final message is assembled by the SDK. Failures before the stream starts (429, 5xx, 529) are
+retried with backoff by the SDK (`max_retries`); an `error` event inside a started stream
+(`overloaded_error`, `api_error`) is retried here with exponential backoff. What still fails
+becomes a `BrainError` with a clear message and no secret. Token use and cost are added to a
+`Usage` per call, for the run's and tenant's accounting.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
@@ -19,7 +26,14 @@ from typing import Any, Final, TypeVar
 import anthropic
 from pydantic import BaseModel, ValidationError
 
-from webnova.adapters.brains.port import IntentAnalysis
+from webnova.adapters.brains.port import (
+    BrainDelta,
+    BrainProgress,
+    IntentAnalysis,
+    RepairPlan,
+    RepairRequest,
+    progress_callback,
+)
 from webnova.generator.blueprint import Blueprint, blueprint_json_schema
 from webnova.generator.catalog import load_catalog
 from webnova.generator.support import GENERATABLE
@@ -34,10 +48,16 @@ PRICES: Final[dict[str, tuple[float, float, float, float]]] = {
     "default": (3.0, 15.0, 3.75, 0.30),
 }
 MAX_TOKENS: Final = 8192
+# Error types of an `error` event inside a started stream that are worth another try.
+_RETRYABLE_STREAM_ERRORS: Final = frozenset({"overloaded_error", "api_error"})
 
 
 class BrainError(RuntimeError):
     """The model could not answer (auth, rate limit, overload, invalid output); state is kept."""
+
+
+class _Malformed(ValueError):
+    """The streamed tool input was not JSON; the call is made again."""
 
 
 @dataclass
@@ -81,11 +101,16 @@ class ClaudeBrain:
     name = "claude"
 
     def __init__(self, client: anthropic.Anthropic, model: str, *, max_repairs: int = 2,
-                 usage: Usage | None = None) -> None:
+                 usage: Usage | None = None, stream_retries: int = 2,
+                 backoff_seconds: float = 1.0,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.client = client
         self.model = model
         self.max_repairs = max_repairs
         self.usage = usage or Usage()
+        self.stream_retries = stream_retries
+        self.backoff_seconds = backoff_seconds
+        self.sleep = sleep
 
     def analyze(self, text: str, locale: str = "en") -> IntentAnalysis:
         """Analyse `text` through the `record_intent` tool."""
@@ -112,11 +137,26 @@ class ClaudeBrain:
             return previous.revise(**data)
         return blueprint
 
+    def repair(self, request: RepairRequest) -> RepairPlan:
+        """Propose new contents for the failing project's slots through `record_repair`."""
+        slots = json.dumps([slot.model_dump() for slot in request.slots], ensure_ascii=False,
+                           indent=1)
+        prompt = load_prompt("repair", platform=request.blueprint_name or "-",
+                             failure=request.failure[-8000:], slots=slots)
+        known = {(slot.file, slot.name) for slot in request.slots}
+        return self._structured("record_repair", "Record the edits to the custom-logic slots.",
+                                RepairPlan.model_json_schema(), prompt,
+                                lambda data: _known_slots(RepairPlan.model_validate(data),
+                                                          known))
+
     def _structured(self, tool: str, description: str, schema: dict[str, Any], prompt: str,
                     parse: Callable[[Any], Model]) -> Model:
         messages: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
         for _attempt in range(self.max_repairs + 1):
-            response = self._call(tool, description, schema, messages)
+            try:
+                response = self._call(tool, description, schema, messages)
+            except _Malformed:
+                continue  # nothing usable to answer to: ask the same question again
             call = next((b for b in response.content if b.type == "tool_use"), None)
             if call is None:
                 error = f"call the {tool} tool"
@@ -138,30 +178,80 @@ class ClaudeBrain:
 
     def _call(self, tool: str, description: str, schema: dict[str, Any],
               messages: list[dict[str, Any]]) -> anthropic.types.Message:
+        """One streamed request; stream-level overloads are retried with backoff."""
         system = [{"type": "text", "text": load_prompt("system", catalog=_catalog_text()),
                    "cache_control": {"type": "ephemeral"}}]
+        request: dict[str, Any] = {
+            "model": self.model, "max_tokens": MAX_TOKENS, "system": system,
+            "tools": [{"name": tool, "description": description, "input_schema": schema}],
+            "tool_choice": {"type": "tool", "name": tool}, "messages": messages}
+        for attempt in range(self.stream_retries + 1):
+            try:
+                return self._stream(request)
+            except anthropic.APIStatusError as exc:
+                if attempt == self.stream_retries or not _retryable_in_stream(exc):
+                    raise _brain_error(exc) from None
+            except anthropic.APIConnectionError as exc:
+                raise _brain_error(exc) from None
+            self.sleep(self.backoff_seconds * 2 ** attempt)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _stream(self, request: dict[str, Any]) -> anthropic.types.Message:
         # Our message dicts are the documented wire shape; the SDK's TypedDicts add nothing here.
-        create: Any = self.client.messages.create
-        try:
-            response = create(
-                model=self.model, max_tokens=MAX_TOKENS, system=system,
-                tools=[{"name": tool, "description": description, "input_schema": schema}],
-                tool_choice={"type": "tool", "name": tool}, messages=messages)
-        except anthropic.AuthenticationError:
-            raise BrainError(_("Claude refused the API key; check WEBNOVA_ANTHROPIC_API_KEY."
-                               )) from None
-        except anthropic.RateLimitError:
-            raise BrainError(_("Claude's rate limit was reached; try again in a minute.")) \
-                from None
-        except anthropic.APIStatusError as exc:
-            raise BrainError(_("Claude answered with an error ({status}); the run kept its "
-                               "state.").format(status=exc.status_code)) from None
-        except anthropic.APIConnectionError:
-            raise BrainError(_("Claude could not be reached; the run kept its state.")) \
-                from None
-        assert isinstance(response, anthropic.types.Message)
-        self.usage.add(self.model, response.usage)
-        return response
+        stream_messages: Any = self.client.messages.stream
+        report = progress_callback()
+        with stream_messages(**request) as stream:
+            events = iter(stream)
+            while True:
+                try:
+                    event = next(events)
+                except StopIteration:
+                    break
+                except ValueError as exc:  # the SDK could not parse the streamed tool input
+                    raise _Malformed(str(exc)) from None
+                if report is not None:
+                    _forward(report, event)
+            message = stream.get_final_message()
+        assert isinstance(message, anthropic.types.Message)
+        self.usage.add(self.model, message.usage)
+        return message
+
+
+def _forward(report: BrainProgress, event: Any) -> None:
+    if event.type == "text":
+        report(BrainDelta("text", event.text))
+    elif event.type == "input_json":
+        report(BrainDelta("tool_input", event.partial_json))
+
+
+def _retryable_in_stream(exc: anthropic.APIStatusError) -> bool:
+    """An `error` event inside a started stream (HTTP 200) that says overloaded or internal."""
+    if exc.status_code != 200 or not isinstance(exc.body, dict):
+        return False
+    error = exc.body.get("error")
+    return isinstance(error, dict) and error.get("type") in _RETRYABLE_STREAM_ERRORS
+
+
+def _brain_error(exc: anthropic.APIError) -> BrainError:
+    """A clear, secret-free message for a failed call; the run keeps its state."""
+    if isinstance(exc, anthropic.AuthenticationError):
+        return BrainError(_("Claude refused the API key; check WEBNOVA_ANTHROPIC_API_KEY."))
+    if isinstance(exc, anthropic.RateLimitError):
+        return BrainError(_("Claude's rate limit was reached; try again in a minute."))
+    if isinstance(exc, anthropic.APIStatusError) and _retryable_in_stream(exc):
+        return BrainError(_("Claude is overloaded right now; the run kept its state and can be "
+                            "resumed later."))
+    if isinstance(exc, anthropic.APIStatusError):
+        return BrainError(_("Claude answered with an error ({status}); the run kept its "
+                            "state.").format(status=exc.status_code))
+    return BrainError(_("Claude could not be reached; the run kept its state."))
+
+
+def _known_slots(plan: RepairPlan, known: set[tuple[str, str]]) -> RepairPlan:
+    unknown = [f"{e.file}#{e.name}" for e in plan.edits if (e.file, e.name) not in known]
+    if unknown:
+        raise ValueError("edits name slots that were not offered: " + ", ".join(unknown))
+    return plan
 
 
 def _valid_blueprint(data: object) -> Blueprint:

@@ -29,7 +29,7 @@ from webnova.adapters.brains.lexicon import (
     TEMPLATES,
     Terms,
 )
-from webnova.adapters.brains.port import IntentAnalysis, IntentStatus
+from webnova.adapters.brains.port import IntentAnalysis, IntentStatus, RepairPlan, RepairRequest
 from webnova.generator.blueprint import (
     Blueprint,
     ComplianceFramework,
@@ -143,6 +143,11 @@ class OfflineBrain:
         data.pop("schema_version", None)
         data["slug"] = previous.slug  # the project folder and repository keep their identity
         return previous.revise(**data)
+
+    def repair(self, request: RepairRequest) -> RepairPlan:
+        """No repair: the offline brain does not write code, so the loop breaker decides."""
+        del request
+        return RepairPlan()
 
 
 def _clarifying_question(status: str) -> str:
