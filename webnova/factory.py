@@ -72,6 +72,8 @@ class RunView(BaseModel):
     error: str | None = None
     decisions: int = Field(default=0, description="Decisions taken so far; names the pending one.")
     steps: int = 0
+    waiting_since: str | None = Field(default=None,
+                                      description="ISO time the pending approval was asked.")
 
 
 class RollbackTarget(BaseModel):
@@ -273,7 +275,8 @@ class Factory:
             test_report=values.get("test_report"), commit=values.get("commit") or None,
             deployment_url=deployment.get("url"), messages=list(values.get("messages", [])),
             error=values.get("error") or None, decisions=len(values.get("decisions", [])),
-            steps=int(values.get("steps", 0)))
+            steps=int(values.get("steps", 0)),
+            waiting_since=snapshot.created_at if pending else None)
 
     def rollback_target(self, run_id: str, *, tenant: str | None = None) -> (
             RollbackTarget | None):

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
         "tenant has no owner yet (or use `webnova users create-owner`).",
     )
     owner_password: SecretStr | None = Field(default=None, description="See owner_email.")
+    approval_timeout_minutes: int = Field(
+        default=0, ge=0,
+        description="Minutes an approval may wait in the chat before it is rejected in the "
+        "policy's name; 0 keeps it pending until someone answers. Never approves.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
     test_database_url: SecretStr | None = Field(
         default=None,

@@ -74,6 +74,12 @@ def _decide(engine: FactoryEngine, ctx: RunContext, pending: PendingApproval,
                                                      actor=ctx.actor, comment=comment)))
 
 
+def _same(one: PendingApproval, other: PendingApproval) -> bool:
+    # When it was asked is read from the checkpoint later; the rest must match exactly.
+    return one.model_copy(update={"asked_at": None}) == other.model_copy(
+        update={"asked_at": None})
+
+
 def _steps(events: list[object]) -> list[tuple[str, str]]:
     return [(e.agent, e.status) for e in events if isinstance(e, StepEvent)]
 
@@ -93,7 +99,10 @@ def test_a_run_streams_steps_artifacts_and_both_approvals_to_a_deployment(
     first = _approval(planned)
     assert first.kind == "blueprint" and first.id == f"{run_id_for(ctx, 1)}#0"
     assert Decision.REPLACE in first.decisions and "PCI-DSS" in first.details
-    assert asyncio.run(engine.pending(ctx)) == first
+    stored = asyncio.run(engine.pending(ctx))
+    assert stored is not None and _same(stored, first)
+    assert stored.asked_at is not None and first.asked_at is not None
+    assert abs((stored.asked_at - first.asked_at).total_seconds()) < 60
 
     built = _decide(engine, ctx, first)
     assert ("Coder", "done") in _steps(built) and ("Tester", "done") in _steps(built)
@@ -159,7 +168,8 @@ def test_the_pending_approval_survives_a_restart(settings: Settings) -> None:
         first.close()
     second = _engine(settings)
     try:
-        assert asyncio.run(second.pending(ctx)) == asked
+        again = asyncio.run(second.pending(ctx))
+        assert again is not None and _same(again, asked)
         assert _approval(_decide(second, ctx, asked)).kind == "deploy"
     finally:
         second.close()

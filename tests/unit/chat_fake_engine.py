@@ -8,6 +8,7 @@ blueprint; a decision for an interrupt that is not pending changes nothing. Runs
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -99,7 +100,8 @@ class FakeEngine:
         approval = PendingApproval(
             id=f"{kind}-{run.revision}-{run.steps}", kind=kind,
             summary=f"{kind} revision {run.revision}",
-            risk=Risk.EXTERNAL if kind == "deploy" else Risk.WRITE)
+            risk=Risk.EXTERNAL if kind == "deploy" else Risk.WRITE,
+            asked_at=dt.datetime.now(dt.UTC))
         run.pending = approval
         run.state = "waiting"
         return ApprovalEvent(approval=approval)

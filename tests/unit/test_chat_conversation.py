@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 
 from tests.unit.chat_fake_engine import FakeEngine
 from webnova.chat.approvals import DecisionGate
-from webnova.chat.conversation import Conversation, Reply
+from webnova.chat.conversation import TIMEOUT_ACTOR, Conversation, Reply
 from webnova.chat.engine import Decision, RunContext, RunEngine
 from webnova.chat.uploads import Upload, read_upload
 from webnova.generator.catalog import load_catalog, preset_yaml
@@ -233,3 +234,32 @@ def test_a_rejected_or_unauthorised_rollback_changes_nothing() -> None:
     offer = _say(owner, "/rollback")[-1]
     assert "Rejected" in _click(owner, offer, Decision.REJECT)[0].text
     assert asyncio.run(engine.rollback_offer(CTX)) is not None  # still possible later
+
+
+def test_an_approval_that_waited_too_long_is_rejected_never_approved() -> None:
+    engine = FakeEngine()
+    conv = _conversation(engine)
+    conv.approval_timeout = dt.timedelta(minutes=30)
+    asked = _say(conv, "a booking site for my clinic")[-1]
+    assert [r.kind for r in asyncio.run(_all(conv.on_reconnect()))] == ["approval"]  # fresh
+
+    run = engine.runs[(CTX.tenant_id, CTX.thread_id)]
+    assert run.pending is not None
+    run.pending = run.pending.model_copy(update={
+        "asked_at": dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)})
+    replies = _click(conv, asked, Decision.APPROVE)  # a late click does not approve
+    assert "No answer came in time" in replies[0].text
+    assert run.decisions[-1].decision is Decision.REJECT
+    assert run.decisions[-1].actor == TIMEOUT_ACTOR
+    assert asyncio.run(engine.pending(CTX)) is None
+
+
+def test_without_a_timeout_an_old_approval_is_asked_again() -> None:
+    engine = FakeEngine()
+    conv = _conversation(engine)
+    _say(conv, "a booking site for my clinic")
+    run = engine.runs[(CTX.tenant_id, CTX.thread_id)]
+    assert run.pending is not None
+    run.pending = run.pending.model_copy(update={
+        "asked_at": dt.datetime.now(dt.UTC) - dt.timedelta(days=30)})
+    assert [r.kind for r in asyncio.run(_all(conv.on_reconnect()))] == ["approval"]

@@ -13,6 +13,7 @@ unit-tested with a fake engine:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
@@ -22,12 +23,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from webnova.chat.approvals import (
     ActionSpec,
     DecisionGate,
+    TimeoutPolicy,
     approval_actions,
     approval_text,
     changes_prompt,
     confirmation_text,
     decision_from_payload,
     decision_from_text,
+    on_timeout,
     reask_text,
     stale_text,
 )
@@ -57,6 +60,7 @@ from webnova.chat.uploads import Upload, describe_upload
 from webnova.i18n import _, format_number
 
 MAX_MESSAGE_CHARS: Final = 20_000
+TIMEOUT_ACTOR: Final = "policy:approval-timeout"
 _Event = StepEvent | TokenEvent | ArtifactEvent | ApprovalEvent | FinishedEvent | FailedEvent
 
 
@@ -119,6 +123,7 @@ class Conversation:
     not_connected: Callable[[], str] = not_connected_text
     awaiting_changes: str | None = field(default=None)
     rollback_offer: PendingApproval | None = field(default=None)
+    approval_timeout: dt.timedelta | None = field(default=None)
 
     async def on_message(self, text: str, uploads: Sequence[Upload] = ()
                          ) -> AsyncIterator[Reply]:
@@ -137,6 +142,10 @@ class Conversation:
         for upload in uploads:
             yield _text(describe_upload(upload))
         pending = await self.engine.pending(self.ctx) if self.engine else None
+        if pending is not None and self._expired(pending):
+            async for reply in self._time_out(pending):
+                yield reply
+            return
         if pending is not None:
             async for reply in self._answer_pending(pending, text, uploads):
                 yield reply
@@ -229,6 +238,10 @@ class Conversation:
                     yield reply
                 return
         pending = await self.engine.pending(self.ctx) if self.engine else None
+        if pending is not None and self._expired(pending):
+            async for reply in self._time_out(pending):
+                yield reply
+            return
         decision = decision_from_payload(payload, pending)
         if decision is None or pending is None:
             yield _text(stale_text())
@@ -267,8 +280,26 @@ class Conversation:
     async def on_reconnect(self) -> AsyncIterator[Reply]:
         """After a reload or a server restart: ask the pending approval again, if any."""
         pending = await self.engine.pending(self.ctx) if self.engine else None
-        if pending is not None:
+        if pending is not None and self._expired(pending):
+            async for reply in self._time_out(pending):
+                yield reply
+        elif pending is not None:
             yield ask(pending)
+
+    def _expired(self, pending: PendingApproval) -> bool:
+        """Whether `pending` waited longer than the operator's approval timeout (if any)."""
+        if self.approval_timeout is None or pending.asked_at is None:
+            return False
+        return dt.datetime.now(dt.UTC) - pending.asked_at > self.approval_timeout
+
+    async def _time_out(self, pending: PendingApproval) -> AsyncIterator[Reply]:
+        """Reject an expired approval in the policy's name: silence never approves."""
+        decision = on_timeout(pending, TimeoutPolicy.REJECT, TIMEOUT_ACTOR)
+        if decision is None or self.engine is None or not await self.gate.claim(pending.id):
+            return
+        yield _text(confirmation_text(decision))
+        async for event in self.engine.resume(self.ctx, decision):
+            yield render_event(event)
 
 
 def _run_input(text: str, uploads: Sequence[Upload]) -> SpecInput | BlueprintInput | None:

@@ -12,6 +12,7 @@ touches the runs of the caller's tenant.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from enum import StrEnum
 from typing import Annotated, Literal, Protocol, runtime_checkable
@@ -61,6 +62,7 @@ class PendingApproval(_Frozen):
     consequence: str = Field(default="", description="What will happen on approval.")
     decisions: tuple[Decision, ...] = (Decision.APPROVE, Decision.REJECT,
                                        Decision.REQUEST_CHANGES)
+    asked_at: dt.datetime | None = Field(default=None, description="When it was asked (UTC).")
 
 
 class DecisionValue(_Frozen):

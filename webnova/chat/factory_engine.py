@@ -13,6 +13,7 @@ events are handed to the event loop one by one: the chat streams steps while the
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -269,7 +270,8 @@ def _interrupt_id(view: RunView) -> str:
 def pending_approval(view: RunView) -> PendingApproval:
     """The chat's view of the run's pending approval (the run must be waiting)."""
     assert view.pending is not None
-    return approval_for(view.pending, _interrupt_id(view))
+    asked = dt.datetime.fromisoformat(view.waiting_since) if view.waiting_since else None
+    return approval_for(view.pending, _interrupt_id(view), asked)
 
 
 def _graph_decision(decision: DecisionValue) -> dict[str, Any]:
@@ -280,10 +282,12 @@ def _graph_decision(decision: DecisionValue) -> dict[str, Any]:
     return value
 
 
-def approval_for(request: ApprovalRequest, interrupt_id: str) -> PendingApproval:
+def approval_for(request: ApprovalRequest, interrupt_id: str,
+                 asked_at: dt.datetime | None = None) -> PendingApproval:
     """The chat's view of an approval request of the graph."""
     return PendingApproval(
         id=interrupt_id, kind=_KINDS.get(request.kind, request.kind),
+        asked_at=asked_at or dt.datetime.now(dt.UTC),
         summary=request.summary, details=approval_details(request.kind, request.details),
         risk=Risk(request.risk), consequence=_consequence(request),
         decisions=tuple(_DECISIONS[d] for d in request.allowed))

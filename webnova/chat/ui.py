@@ -13,6 +13,7 @@ The factory graph plugs in through `set_engine` (or a `chat_engine(settings)` fu
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import importlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -195,8 +196,10 @@ async def _conversation() -> Conversation | None:
                      actor=identity.email, language=_language())
     permissions = member.effective_permissions()
     language = _language()
+    minutes = settings().approval_timeout_minutes
     conversation = Conversation(
         ctx=run, engine=engine(), gate=_gate, permissions=permissions,
+        approval_timeout=dt.timedelta(minutes=minutes) if minutes else None,
         not_connected=lambda: pending_reply(language),
         command_context=CommandContext(run=run, engine=engine(), permissions=permissions,
                                        read_audit=_audit_reader(identity.tenant_id)))
