@@ -47,7 +47,7 @@ from webnova.settings import Settings, load_settings
 
 Approvals = Literal["ask", "auto"]
 EventKind = Literal["stage_started", "stage_finished", "message", "approval_requested",
-                    "run_finished", "run_failed"]
+                    "run_finished", "run_failed", "progress"]
 
 
 class FactoryError(Exception):
@@ -394,8 +394,13 @@ class Factory:
 
         try:
             for chunk in self.graph.stream(value, _config(run_id), context=deps,
-                                           stream_mode="tasks", version="v2"):
-                yield from _task_events(run_id, cast("Mapping[str, Any]", chunk["data"]))
+                                           stream_mode=["tasks", "custom"], version="v2",
+                                           durability="sync"):
+                data = cast("Mapping[str, Any]", chunk["data"])
+                if chunk["type"] == "custom":
+                    yield from _progress_events(run_id, data)
+                else:
+                    yield from _task_events(run_id, data)
         except BrainError as exc:
             # The checkpoint keeps every completed step: resume(run_id, None) tries again.
             yield FactoryEvent(kind="run_failed", run_id=run_id, text=str(exc),
@@ -410,6 +415,14 @@ class Factory:
 
 def _config(run_id: str) -> Any:
     return {"configurable": {"thread_id": run_id}}
+
+
+def _progress_events(run_id: str, data: Mapping[str, Any]) -> Iterator[FactoryEvent]:
+    # A model's text as it streams (the brain forwards deltas to the graph's custom stream);
+    # tool-input JSON deltas are not for people, so only text is passed on.
+    if data.get("type") == "brain_delta" and data.get("delta") == "text" and data.get("text"):
+        yield FactoryEvent(kind="progress", run_id=run_id, stage=str(data.get("node") or ""),
+                           text=str(data["text"]))
 
 
 def _task_events(run_id: str, data: Mapping[str, Any]) -> Iterator[FactoryEvent]:

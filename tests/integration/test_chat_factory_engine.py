@@ -26,6 +26,7 @@ from webnova.chat.engine import (
     RunContext,
     SpecInput,
     StepEvent,
+    TokenEvent,
 )
 from webnova.chat.factory_engine import FactoryEngine, run_id_for
 from webnova.factory import Factory
@@ -281,3 +282,28 @@ def test_a_crashed_step_is_reported_and_the_next_message_continues_the_run(
         assert len(tester.calls) == 2  # the crashed test run ran again, nothing else did
     finally:
         engine.close()
+
+
+def test_claude_text_streams_into_the_chat_as_it_arrives(settings: Settings) -> None:
+    import httpx2
+
+    from tests.unit.test_brain_claude import KEY, Recorder, _streamed
+    from webnova.adapters.brains.claude import make_claude_brain
+    from webnova.adapters.brains.offline import OfflineBrain
+
+    offline = OfflineBrain()
+    analysis = offline.analyze(SHOP)
+    recorder = Recorder(
+        _streamed("record_intent", analysis.model_dump(mode="json"), preface="Reading it"),
+        _streamed("record_blueprint", offline.design(analysis).model_dump(mode="json")))
+    brain = make_claude_brain(KEY, "claude-sonnet-4-6", max_retries=0,
+                              http_client=httpx2.Client(transport=httpx2.MockTransport(recorder)))
+    engine = FactoryEngine(Factory(settings, brain=brain, tester=ScriptedTester(),
+                                   deployer=RecordingDeployer()))
+    try:
+        events = _collect(engine.start(_ctx(), SpecInput(text=SHOP)))
+    finally:
+        engine.close()
+    tokens = "".join(e.text for e in events if isinstance(e, TokenEvent))
+    assert tokens == "Reading it "  # text only: the tool-input JSON is not shown to people
+    assert _approval(events).kind == "blueprint"

@@ -315,6 +315,8 @@ def chat_events(stream: Iterator[FactoryEvent], factory: Factory, tenant: str
             yield StepEvent(agent=label, summary=stage_working(stage), status="running")
         elif event.kind == "message":
             messages.setdefault(stage, []).append(event.text)
+        elif event.kind == "progress":
+            yield TokenEvent(text=event.text)
         elif event.kind == "approval_requested" and event.approval is not None:
             # The interrupt is not in the checkpoint yet; the decisions so far already are.
             view = factory.get(event.run_id, tenant=tenant)
