@@ -62,7 +62,6 @@ _DECISIONS: Final = {"approve": Decision.APPROVE, "reject": Decision.REJECT,
                      "changes": Decision.REQUEST_CHANGES, "answer": Decision.ANSWER,
                      "replace": Decision.REPLACE}
 _GRAPH_DECISION: Final = {v: k for k, v in _DECISIONS.items()}
-_FINISHED: Final = frozenset({"done", "rejected", "refused", "failed"})
 HISTORY_SHOWN: Final = 15
 
 
