@@ -307,3 +307,38 @@ def test_claude_text_streams_into_the_chat_as_it_arrives(settings: Settings) -> 
     tokens = "".join(e.text for e in events if isinstance(e, TokenEvent))
     assert tokens == "Reading it "  # text only: the tool-input JSON is not shown to people
     assert _approval(events).kind == "blueprint"
+
+
+@pytest.fixture
+def pg_settings(pg_server: tuple[str, str], tmp_path: Path) -> Iterator[Settings]:
+    from tests.conftest import create_pg_database, drop_pg_database
+    from webnova.settings import load_settings
+
+    urls = create_pg_database(pg_server)
+    try:
+        yield load_settings(home=tmp_path / "home", database_url=urls.app,
+                            database_admin_url=urls.admin)
+    finally:
+        drop_pg_database(pg_server, urls.name)
+
+
+@pytest.mark.postgres
+def test_two_ui_processes_share_a_chat_run_on_postgresql(pg_settings: Settings) -> None:
+    ctx = _ctx()
+    first, second = _engine(pg_settings), _engine(pg_settings)  # as two UI replicas
+    try:
+        asked = _approval(_collect(first.start(ctx, SpecInput(text=SHOP))))
+        seen = asyncio.run(second.pending(ctx))
+        assert seen is not None and _same(seen, asked)
+        assert _approval(_decide(second, ctx, seen)).kind == "deploy"
+        assert _decide(first, ctx, asked) == []  # the first replica's stale click is ignored
+        again = asyncio.run(first.pending(ctx))
+        assert again is not None and again.kind == "deploy"
+        assert asyncio.run(_engine_status(first, _ctx(tenant="globex"))) == "none"
+    finally:
+        first.close()
+        second.close()
+
+
+async def _engine_status(engine: FactoryEngine, ctx: RunContext) -> str:
+    return (await engine.status(ctx)).state
