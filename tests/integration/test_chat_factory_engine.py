@@ -342,3 +342,11 @@ def test_two_ui_processes_share_a_chat_run_on_postgresql(pg_settings: Settings) 
 
 async def _engine_status(engine: FactoryEngine, ctx: RunContext) -> str:
     return (await engine.status(ctx)).state
+
+
+def test_a_spend_approval_shows_the_budget_arithmetic() -> None:
+    from webnova.chat.artifacts import approval_details
+
+    text = approval_details("spend", {"budget": "steps", "used": 40, "limit": 40, "unit": 10,
+                                      "reason": "40 of 40 steps"})
+    assert text == "- Budget steps: 40 used of 40"

@@ -143,6 +143,12 @@ def history_text(commits: Sequence[CommitInfo]) -> str:
 def approval_details(kind: str, details: Mapping[str, Any]) -> str:
     """The facts behind an approval request, as a short Markdown list."""
     rows: list[str] = []
+    if kind == "spend":
+        # The summary already says why; this is the arithmetic behind it.
+        rows.append(_("Budget {budget}: {used} used of {limit}").format(
+            budget=plain(str(details.get("budget", ""))),
+            used=format_number(float(details.get("used") or 0)),
+            limit=format_number(float(details.get("limit") or 0))))
     if details.get("template"):
         rows.append(_("Template: {template}").format(template=plain(str(details["template"]))))
     if details.get("domain"):
