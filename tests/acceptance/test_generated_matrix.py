@@ -3,10 +3,11 @@ type-checked, built, passes its own tests, starts, answers /health and serves a 
 over HTTP (on the real local PostgreSQL where the stack stores data), and stops.
 
 Besides each template's default preset, the matrix covers the FastAPI backend (the api-only preset
-on FastAPI, in a virtualenv per project) and the clinic under every compliance pack on both
-backends (their own test suites then exercise HTTPS, access logs, the PHI audit trail and GDPR
-export/erasure). Every REST backend is also fuzzed with schemathesis against its served OpenAPI
-document: no 5xx, and every documented response matches its schema.
+on FastAPI, in a virtualenv per project) and the clinic under every compliance pack on Express,
+Fastify (with the Vue frontend) and FastAPI (their own test suites then exercise HTTPS, access
+logs, the PHI audit trail and GDPR export/erasure). Every REST backend is also fuzzed with
+schemathesis against its served OpenAPI document: no 5xx, and every documented response matches
+its schema.
 
 Templates the generator cannot render yet are listed as such, not silently skipped. One npm cache
 (and pip cache) is shared by all projects (`<WEBNOVA_HOME>/npm-cache`) so the matrix fits in CI
@@ -65,6 +66,10 @@ def _on_fastapi(data: dict[str, Any]) -> Blueprint:
 
 def _clinic(backend: str) -> Blueprint:
     data = compliant_data()
+    if backend == "fastify":
+        data["stack"].update(frontend="vue", backend="fastify")
+        data["template"] = "vue-fastify"
+        return Blueprint.model_validate(data)
     return _on_fastapi(data) if backend == "fastapi" else Blueprint.model_validate(data)
 
 
@@ -73,6 +78,7 @@ CASES: dict[str, Callable[[], Blueprint]] = {
     "api-only (fastapi)": lambda: _on_fastapi(_preset("api-only").model_dump(mode="json")),
     "clinic, every pack (express)": lambda: _clinic("express"),
     "clinic, every pack (fastapi)": lambda: _clinic("fastapi"),
+    "clinic, every pack (vue + fastify)": lambda: _clinic("fastify"),
 }
 
 

@@ -10,7 +10,11 @@ path. Inside a tree:
 * a file named `__page__.html.j2` is rendered once per page, with `page` in the context, to the
   page's own file (`index.html`, `about/index.html`);
 * a rendered file that is only whitespace is left out, so a template can switch itself off with
-  `{% if auth %}...{% endif %}`.
+  `{% if auth %}...{% endif %}`;
+* files under a tree's `_partials/` folder are never output: they are macros and fragments that
+  templates of any tree pull in with `{% include "<tree>/_partials/..." %}` or `{% import %}`
+  (include paths are relative to the templates root, so one tree may also reuse another tree's
+  file whole, as the Svelte and Vue trees do with the React tree's `meta.ts.j2` and `api.ts`).
 
 The output is deterministic: sorted walks, no timestamps, `\\n` line endings, so the same
 blueprint always gives a byte-identical tree.
@@ -24,7 +28,7 @@ from functools import cache, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
-from jinja2 import StrictUndefined, Template
+from jinja2 import FileSystemLoader, StrictUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
 
 from webnova.generator.blueprint import Blueprint
@@ -35,6 +39,7 @@ from webnova.resources import data_path
 
 ENTITY_TOKEN: Final = "__entity__"
 PAGE_TOKEN: Final = "__page__.html"
+PARTIALS: Final = "_partials"
 MANIFEST: Final = ".webnova/manifest.json"
 BLUEPRINT_COPY: Final = ".webnova/blueprint.json"
 
@@ -53,6 +58,10 @@ def _json(value: object, indent: int | None = None) -> str:
 def make_environment() -> SandboxedEnvironment:
     """The one Jinja environment templates run in: sandboxed, strict about undefined names."""
     env = SandboxedEnvironment(
+        # `{% include %}` paths are relative to the templates root; the trees are static data (see
+        # `tree_sources`), so included files are not re-checked for changes on every render.
+        loader=FileSystemLoader(templates_root(), encoding="utf-8"),
+        auto_reload=False,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -78,7 +87,8 @@ def _compiled(text: str) -> Template:
 def tree_sources(tree: str) -> tuple[tuple[str, str, bool], ...]:
     """(relative path, text, is_template) of every file of a template tree, sorted by path."""
     root = templates_root() / tree
-    files = sorted(p for p in root.rglob("*") if p.is_file())
+    files = sorted(p for p in root.rglob("*")
+                   if p.is_file() and p.relative_to(root).parts[0] != PARTIALS)
     return tuple((p.relative_to(root).as_posix(), p.read_text(encoding="utf-8"),
                   p.suffix == ".j2") for p in files)
 
