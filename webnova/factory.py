@@ -76,6 +76,21 @@ class RunView(BaseModel):
                                       description="ISO time the pending approval was asked.")
 
 
+class ProjectSummary(BaseModel):
+    """One generated project of a tenant, as its latest run left it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    slug: str
+    template: str
+    project_dir: str
+    run_id: str
+    status: str
+    commit: str | None = None
+    deployment_url: str | None = None
+
+
 class RollbackTarget(BaseModel):
     """What a rollback of a run's platform would do: which release serves, which comes back."""
 
@@ -315,6 +330,23 @@ class Factory:
                 reason=f"rollback approved by {user}: {target.current} -> {target.restore}",
                 restored_url=result.url), actor=user)
         return result
+
+    def projects(self, tenant: str = "default") -> list[ProjectSummary]:
+        """Every project of `tenant` that a run generated, newest run last."""
+        found: dict[str, ProjectSummary] = {}
+        for record in RunLedger(self.platform.tenant(tenant)).run_ids():
+            try:
+                view = self.get(record.run_id, tenant=tenant)
+            except FactoryError:
+                continue
+            if not view.project_dir or not view.blueprint:
+                continue
+            found[view.project_dir] = ProjectSummary(
+                name=str(view.blueprint.get("name", "")), slug=str(view.blueprint.get("slug", "")),
+                template=str(view.blueprint.get("template", "")), project_dir=view.project_dir,
+                run_id=view.run_id, status=view.status, commit=view.commit,
+                deployment_url=view.deployment_url)
+        return list(found.values())
 
     def runs(self, tenant: str = "default") -> list[RunSummary]:
         """Every run of `tenant`, oldest first, with its current status."""

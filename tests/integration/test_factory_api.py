@@ -248,3 +248,14 @@ def test_kill_9_inside_a_stage_continues_from_the_last_step(settings: Settings) 
     assert done.status == "done"
     assert list(stages(Path(done.project_dir or ""))) == ["generate"]
     assert len(deployer.deployments) == 1
+
+
+def test_projects_lists_each_generated_project_with_its_deployment(factory: Factory) -> None:
+    assert factory.projects("acme") == []
+    done = factory.start(CLINIC_AR, tenant="acme", locale="ar", approvals="auto")
+    factory.start("a blog", tenant="acme")  # too vague: no project is generated
+    listed = factory.projects("acme")
+    assert [(p.run_id, p.status, p.deployment_url) for p in listed] == [
+        (done.run_id, "done", done.deployment_url)]
+    assert listed[0].project_dir == done.project_dir and listed[0].commit == done.commit
+    assert factory.projects("globex") == []

@@ -48,3 +48,10 @@ def test_runs_lists_nothing_on_a_fresh_home(tmp_path: Path) -> None:
     code, output = _invoke(tmp_path, "runs", "--json")
     assert code == 0
     assert json.loads(output) == []
+
+
+def test_projects_on_a_fresh_home_says_how_to_build_one(tmp_path: Path) -> None:
+    code, output = _invoke(tmp_path, "projects")
+    assert code == 0 and "webnova build" in output
+    code, output = _invoke(tmp_path, "projects", "--json")
+    assert code == 0 and output.strip() == "[]"

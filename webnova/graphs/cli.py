@@ -1,4 +1,4 @@
-"""`webnova plan | build | resume | runs`: the factory from the terminal.
+"""`webnova plan | build | resume | runs | projects`: the factory from the terminal.
 
 Mounted into the main CLI with `app.add_typer(webnova.graphs.cli.app)` (no name: the commands
 join the top level). Without `--yes`, `build` asks at each approval when the terminal is
@@ -184,3 +184,26 @@ def _finish(view: RunView, as_json: bool) -> None:
             run=view.run_id, status=view.status, error=view.error or ""))
     if view.pending is None and view.status != "done":
         raise typer.Exit(1)
+
+
+@app.command()
+def projects(tenant: TenantOpt = "default", as_json: JsonOpt = False, lang: LangOpt = "en"
+             ) -> None:
+    """List the tenant's generated projects: folder, last commit and deployment."""
+    with Factory(load_settings()) as factory:
+        listed = factory.projects(tenant)
+    if as_json:
+        _json([p.model_dump(mode="json") for p in listed])
+        return
+    with use_locale(negotiate(lang)):
+        if not listed:
+            console.print(_("No project yet. Build one with {command}.").format(
+                command="webnova build \"...\""))
+            return
+        table = Table(_("Project"), _("Template"), _("Status"), _("Commit"), _("Deployment"),
+                      _("Folder"))
+        for project in listed:
+            table.add_row(project.name, project.template, project.status,
+                          (project.commit or "-")[:10], project.deployment_url or "-",
+                          project.project_dir)
+        console.print(table)
