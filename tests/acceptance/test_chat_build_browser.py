@@ -93,6 +93,10 @@ def _build_to_deployment(page: Page, texts: dict[str, str], description: str) ->
     _wait_text(page, texts["blueprint"])
     shown = assistant_text(page)
     assert "template: landing-page" in shown  # the blueprint's YAML is shown before approval
+    # The agents' steps come before the question they led to, not after it.
+    step = page.get_by_text(texts["architect"]).first.bounding_box()
+    question = page.get_by_text(texts["blueprint"]).first.bounding_box()
+    assert step is not None and question is not None and step["y"] < question["y"]
     _click(page, texts["approve"])
     _wait_text(page, texts["deploy"], BUILD_TIMEOUT_MS)
     for artifact in ("files", "tests"):

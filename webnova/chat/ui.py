@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import chainlit as cl
+from chainlit.context import local_steps
 from chainlit.utils import utc_now
 
 from webnova.chat.approvals import DecisionGate
@@ -295,7 +296,11 @@ async def _show_step(reply: Reply, running: dict[str, cl.Step]) -> None:
     """A step that spins while the agent works (`running`) and then holds its summary."""
     step = running.pop(reply.title, None)
     if step is None:
-        step = cl.Step(name=reply.title, type="tool")
+        # Same parent a message sent here gets (the handler's run step, if any): otherwise
+        # Chainlit lists the step after everything the handler said, not in between.
+        enclosing = local_steps.get() or []
+        step = cl.Step(name=reply.title, type="tool",
+                       parent_id=enclosing[-1].id if enclosing else None)
         step.start = utc_now()
         step.output = reply.text
         await step.send()
