@@ -211,3 +211,19 @@ def test_govern_cli_waives_with_a_reason_and_rejects_a_bad_constitution(
     assert code == 2 and f"{constitution}:3:" in err
     code, out, _ = run("govern", "constitution")
     assert code == 0 and out.startswith("# version 0")
+
+
+def test_govern_cli_says_when_a_waiver_lapses_and_checks_the_served_address(
+        run, tmp_path: Path) -> None:
+    run("users", "create-owner", "--email", "root@example.com", "--password", PASSWORD)
+    code, out, _ = run("govern", "waive", "--project", "clinic-booking", "--control",
+                       "pci-dss.tls", "--reason", "TLS ends at the hospital's proxy",
+                       "--as", "root@example.com")
+    assert code == 0 and "The waiver lapses on " in out
+    blueprint = tmp_path / "clinic.json"
+    blueprint.write_text(json.dumps(compliant_data()))
+    code, out, _ = run("govern", "report", str(blueprint), "--url", "http://clinic.example.com")
+    assert code == 1
+    assert "served over plain HTTP (http://clinic.example.com)" in out
+    code, out, _ = run("govern", "report", str(blueprint), "--url", "https://clinic.example.com")
+    assert code == 0 and "served over HTTPS" in out

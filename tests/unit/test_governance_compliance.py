@@ -67,6 +67,12 @@ def _patient(data: dict[str, Any]) -> dict[str, Any]:
     return entity
 
 
+def _without_consent(data: dict[str, Any]) -> None:
+    """No consent field, and a stack the generator cannot add consent records to."""
+    _patient(data)["fields"].pop()
+    data["stack"].update(frontend="nextjs", backend="nextjs")
+
+
 BLUEPRINT_FAILURES: dict[str, Callable[[dict[str, Any]], None]] = {
     "pci-dss.card-data": lambda d: _patient(d)["fields"].append(
         {"name": "card_number", "type": "string", "max_length": 19}),
@@ -76,7 +82,7 @@ BLUEPRINT_FAILURES: dict[str, Callable[[dict[str, Any]], None]] = {
     "hipaa.phi-access-control": lambda d: d["features"].update(auth=False),
     "hipaa.auto-logoff": lambda d: d["features"].update(auth=False),
     "hipaa.transmission": lambda d: d["deployment"].update(provider="hetzner"),
-    "gdpr.consent": lambda d: _patient(d)["fields"].pop(),
+    "gdpr.consent": lambda d: _without_consent(d),
     "gdpr.residency": lambda d: d["deployment"].update(region="oregon"),
 }
 
@@ -408,3 +414,19 @@ def test_router_factories_encrypt_on_write_and_summary_mappers_are_understood(
     assert [f.location for f in report.result("hipaa.phi-encryption").failures()] == [
         "server/src/schema.ts:6"]
     assert report.result("hipaa.phi-access-control").status == "fail"
+
+
+def test_the_deploy_stage_checks_the_address_actually_served() -> None:
+    plain = evaluate(blueprint=compliant_blueprint(), deploy_url="http://clinic.example.com")
+    assert plain.stages == ["blueprint", "deploy"]
+    for control_id in ("pci-dss.tls", "hipaa.transmission"):
+        assert _stage(plain, control_id, "deploy") == "fail", control_id
+        [finding] = plain.result(control_id).failures()
+        assert finding.location == "deploy"
+        assert "plain HTTP (http://clinic.example.com)" in finding.message.en
+        assert "HTTP" in finding.message.ar
+    secure = evaluate(blueprint=compliant_blueprint(), deploy_url="https://clinic.example.com")
+    local = evaluate(blueprint=compliant_blueprint(), deploy_url="http://127.0.0.1:8080")
+    for report in (secure, local):
+        assert _stage(report, "pci-dss.tls", "deploy") == "pass"
+        assert report.release_allowed

@@ -178,23 +178,26 @@ def list_members(tenant: TenantOpt = DEFAULT_TENANT,
 def report(target: Annotated[Path, typer.Argument(help="Project directory or blueprint file.")],
            as_json: Annotated[bool, typer.Option("--json")] = False,
            region: Annotated[str | None, typer.Option(help="Deploy region to check.")] = None,
+           url: Annotated[str | None, typer.Option(
+               help="Address the deployment is served at (checked for HTTPS).")] = None,
            tenant: Annotated[str | None, typer.Option(
                "--tenant", help="Attach this tenant's waivers, approvals, constitution.")] = None,
            ) -> None:
     """Compliance report: controls, status, evidence, waivers, approvals (exit 1 if blocked)."""
     if tenant is None:
-        result = _report(target, None, region)
+        result = _report(target, None, region, url)
     else:
         with _governance(tenant) as gov:
-            result = _report(target, gov, region)
+            result = _report(target, gov, region, url)
     typer.echo(result.model_dump_json(indent=2) if as_json else render_text(result))
     if not result.release_allowed:
         raise typer.Exit(EXIT_BLOCKED)
 
 
-def _report(target: Path, gov: Governance | None, region: str | None) -> GovernanceReport:
+def _report(target: Path, gov: Governance | None, region: str | None,
+            url: str | None) -> GovernanceReport:
     try:
-        return build_report(target, gov, deploy_region=region)
+        return build_report(target, gov, deploy_region=region, deploy_url=url)
     except GovernanceError as exc:
         raise _fail(str(exc)) from exc
 
@@ -229,6 +232,9 @@ def waive(project: Annotated[str, typer.Option(help="Project slug.")],
         waiver = gov.waivers.waive(_actor(gov, as_email), project, control, reason)
     typer.echo(_("Waived {control} for {project} ({id}).").format(
         control=control, project=project, id=waiver.id))
+    if waiver.expires_at is not None:
+        typer.echo(_("The waiver lapses on {date}.").format(
+            date=waiver.expires_at.date().isoformat()))
 
 
 @govern_app.command("approve-below")

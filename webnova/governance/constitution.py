@@ -15,6 +15,9 @@ Example (also the default when a tenant has none yet)::
       may_change_constitution: false
     approvals:
       always_ask: [destructive]      # risks that ask whatever "approve for me below" says
+    compliance:
+      waiver_days: 90                # an owner's waiver of a failed control lapses after this
+                                     # many days (null: never); the default is 90
 
 Only ROOT_OWNER and OWNER may change it (never an AI acting for them, unless the constitution
 itself allows it); every change is a new version, audited with its unified diff. A file that does
@@ -92,6 +95,13 @@ class ApprovalRules(BaseModel):
     always_ask: list[RiskName] = Field(default_factory=list)
 
 
+class ComplianceRules(BaseModel):
+    """How long an owner's waiver of a failed compliance control holds."""
+
+    model_config = _STRICT
+    waiver_days: int | None = Field(default=90, ge=1, le=3650)
+
+
 class Constitution(BaseModel):
     """The parsed rules (see the module docstring for the file format)."""
 
@@ -102,6 +112,7 @@ class Constitution(BaseModel):
     spend: SpendRules = Field(default_factory=SpendRules)
     ai: AiRules = Field(default_factory=AiRules)
     approvals: ApprovalRules = Field(default_factory=ApprovalRules)
+    compliance: ComplianceRules = Field(default_factory=ComplianceRules)
 
     def region_allowed(self, region: str) -> bool:
         """Whether data may live in `region` under these rules."""

@@ -7,9 +7,16 @@ least `approver_role` must approve) or DENY (with the reason). The order of the 
 2. The constitution's hard rules: no deploy while tests fail, no deploy to a region the data may
    not live in, no constitution change by an AI (else DENY).
 3. The member's role must be allowed to request the risk at all (a viewer only reads).
-4. Production deploys need the constitution's `production_approval` role (ASK).
-5. Risks below the tenant's "approve for me below" threshold, and risks the default table
+4. A release with open (unwaived) blocking compliance findings is never approved automatically:
+   an owner must approve it in person (ASK, audited like every approval).
+5. Production deploys need the constitution's `production_approval` role (ASK).
+6. Risks below the tenant's "approve for me below" threshold, and risks the default table
    auto-approves, are ALLOWed unless the constitution says `always_ask` for them; the rest ASK.
+
+`automatic_release` is the same rule for a run started with approvals="auto" (`--yes`): the policy
+may approve a release in a person's place only when the tests passed and every blocking finding
+is covered by an owner's unexpired waiver; otherwise a person must decide, and the verdict's
+localized reason says why.
 
 `approve` / `reject` record who decided, when, what and why in the audit log; an approval by
 someone without the role, from another tenant or not active is refused, and the refusal is
@@ -20,13 +27,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
-from typing import Final
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from webnova.core.events import utcnow
 from webnova.core.platform import TenantHandle
+from webnova.governance.compliance.engine import WaiverInfo
 from webnova.governance.constitution import Constitution, Constitutions
 from webnova.governance.errors import AccessDenied, InvalidInput
 from webnova.governance.people import Member, People, Role, authorize, role_label
@@ -87,6 +96,8 @@ class ActionContext(BaseModel):
     region: str | None = None
     amount_usd: float | None = None
     via_ai: bool = False
+    # Blocking compliance findings (control ids) no unexpired waiver covers, for a release.
+    open_findings: tuple[str, ...] = ()
 
 
 class Decision(BaseModel):
@@ -184,8 +195,16 @@ class ApprovalPolicy:
             return Outcome.DENY, None, "role", _(
                 "{who} ({role}) may not request {risk} actions.").format(
                     who=member.email, role=role_label(member.role), risk=risk.value)
+        production = Role(rules.deploy.production_approval) \
+            if context.environment == "production" else Role.OWNER
+        if action in DEPLOY_ACTIONS and context.open_findings:
+            role = max(production, Role.OWNER, key=lambda r: r.rank)
+            return Outcome.ASK, role, "open_findings", _(
+                "Open compliance findings ({ids}) block an automatic release; {role} must "
+                "approve it in person, or an owner waive each finding with a reason.").format(
+                    ids=", ".join(context.open_findings), role=role_label(role))
         if action in DEPLOY_ACTIONS and context.environment == "production":
-            role = Role(rules.deploy.production_approval)
+            role = production
             return Outcome.ASK, role, "production_deploy", _(
                 "The constitution requires approval by {role} for production deploys.").format(
                     role=role_label(role))
@@ -238,6 +257,57 @@ class ApprovalPolicy:
             return "role", _("{who} ({role}) may not approve this; it needs {needed}.").format(
                 who=approver.email, role=role_label(approver.role), needed=role_label(needed))
         return None
+
+
+ReleaseCode = Literal["clear", "waived", "tests_failed", "tests_unknown", "open_findings"]
+
+
+class ReleaseVerdict(BaseModel):
+    """Whether the policy may approve a release in a person's place, and why (localized)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    allowed: bool
+    code: ReleaseCode
+    reason: str
+    open_findings: list[str] = Field(default_factory=list)
+    waived: list[str] = Field(default_factory=list)
+
+
+def automatic_release(failures: Iterable[str], *, tests_passed: bool | None,
+                      waivers: Mapping[str, WaiverInfo] | None = None,
+                      now: dt.datetime | None = None) -> ReleaseVerdict:
+    """The approvals="auto" answer for a release with these blocking findings (control ids).
+
+    Allowed only when the tests passed and every finding is covered by an unexpired waiver;
+    otherwise a person must approve (the caller asks instead of approving). `waivers` are the
+    project's waivers by control id (`Waivers.for_project`), lapsed ones included: they are
+    checked against `now` here.
+    """
+    found = list(dict.fromkeys(failures))
+    held = {c: w for c, w in (waivers or {}).items() if w.active(now)}
+    waived = [c for c in found if c in held]
+    open_findings = [c for c in found if c not in held]
+    if tests_passed is not True:
+        code: ReleaseCode = "tests_failed" if tests_passed is False else "tests_unknown"
+        reason = _("The tests failed, so the release is not approved automatically; a person "
+                   "must decide.") if tests_passed is False else _(
+            "No passing test report, so the release is not approved automatically; a person "
+            "must decide.")
+        return ReleaseVerdict(allowed=False, code=code, reason=reason,
+                              open_findings=open_findings, waived=waived)
+    if open_findings:
+        return ReleaseVerdict(allowed=False, code="open_findings", reason=_(
+            "Open compliance findings ({ids}) block an automatic release; an owner must approve "
+            "it in person, or waive each finding with a reason.").format(
+                ids=", ".join(open_findings)), open_findings=open_findings, waived=waived)
+    if waived:
+        return ReleaseVerdict(allowed=True, code="waived", reason=_(
+            "Approved automatically by the policy: the tests passed and every compliance "
+            "finding is waived by an owner ({ids}).").format(ids=", ".join(waived)),
+            waived=waived)
+    return ReleaseVerdict(allowed=True, code="clear", reason=_(
+        "Approved automatically by the policy: the tests passed and no compliance finding is "
+        "open."))
 
 
 def _constitution_denial(action: str, context: ActionContext,

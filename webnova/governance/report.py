@@ -42,19 +42,20 @@ class GovernanceReport(BaseModel):
 
 
 def build_report(target: Path, governance: Governance | None = None,
-                 deploy_region: str | None = None) -> GovernanceReport:
+                 deploy_region: str | None = None,
+                 deploy_url: str | None = None) -> GovernanceReport:
     """Evaluate a project directory or a blueprint file (raises InvalidInput when unreadable)."""
     constitution = governance.constitution.current() if governance is not None else None
     if target.is_dir():
         report = evaluate(project_dir=target, constitution=constitution,
-                          deploy_region=deploy_region)
+                          deploy_region=deploy_region, deploy_url=deploy_url)
     elif target.is_file():
         parsed = parse_blueprint(target.read_bytes(), filename=target.name)
         if parsed.blueprint is None:
             raise InvalidInput(_("{path} is not a valid blueprint: {problems}").format(
                 path=target, problems="; ".join(str(i) for i in parsed.issues[:5])))
         report = evaluate(blueprint=parsed.blueprint, constitution=constitution,
-                          deploy_region=deploy_region)
+                          deploy_region=deploy_region, deploy_url=deploy_url)
     else:
         raise InvalidInput(_("{path} does not exist.").format(path=target))
     approvals: list[ApprovalLine] = []
@@ -93,6 +94,10 @@ def render_text(report: GovernanceReport, locale: str | None = None) -> str:
             mark = "+" if finding.ok else "-"
             where = f" @ {finding.location}" if finding.location else ""
             lines.append(f"    {mark} {finding.message.get(lang)}{where}")
+        if result.expired_waiver is not None and result.expired_waiver.expires_at is not None:
+            lines.append("    " + _("The waiver by {who} lapsed on {date}: {why}").format(
+                who=result.expired_waiver.by, why=result.expired_waiver.reason,
+                date=result.expired_waiver.expires_at.date().isoformat()))
         if result.status == "fail":
             lines.append("    " + _("Fix: {fix}").format(fix=result.fix.get(lang)))
     for approval in report.approvals:

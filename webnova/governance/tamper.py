@@ -44,8 +44,11 @@ class TamperCheck(BaseModel):
 
 
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *_IDENTITY, "-C", str(repo), *args], capture_output=True,
-                          text=True, check=False, timeout=30)
+    argv = ["git", *_IDENTITY, "-C", str(repo), *args]
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:  # no git, or it hung: errors as data
+        return subprocess.CompletedProcess(argv, 127, "", str(exc))
 
 
 def publish_head(repo: Path, head: AuditHead, *, reason: str) -> PublishResult:
@@ -59,6 +62,22 @@ def publish_head(repo: Path, head: AuditHead, *, reason: str) -> PublishResult:
             return PublishResult(ok=True, tag=tag)
         return PublishResult(ok=False, tag=tag, error=done.stderr.strip())
     return PublishResult(ok=True, tag=tag)
+
+
+def publish_current_head(audit: AuditLog, repo: Path | None, *,
+                         reason: str) -> PublishResult:
+    """Publish the audit chain's current head into `repo` (call after an approval or deploy).
+
+    Errors are data: no repository yet (a blueprint approval comes before the code exists), an
+    empty audit log, or git failing; the caller records or shows them, the run goes on.
+    """
+    if repo is None or not (repo / ".git").exists():
+        return PublishResult(ok=False, error=_("{path} is not a git repository yet.").format(
+            path=repo if repo is not None else "-"))
+    head = audit.head()
+    if head is None:
+        return PublishResult(ok=False, error=_("The audit log is empty."))
+    return publish_head(repo, head, reason=reason)
 
 
 def published_heads(repo: Path, tenant_id: str | None = None) -> list[AuditHead]:

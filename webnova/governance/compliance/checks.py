@@ -13,14 +13,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Final, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
 from webnova.generator.blueprint import Blueprint, Entity, EntityField, name_key
+from webnova.generator.support import layout_for
 from webnova.governance.compliance.catalog import Text, message
 from webnova.governance.compliance.project import Column, ProjectFacts, Route
+from webnova.resources import data_path
 
 Stage = Literal["blueprint", "code", "deploy"]
 STAGES: Final[tuple[Stage, ...]] = ("blueprint", "code", "deploy")
@@ -53,6 +56,8 @@ AUTH_GUARD: Final = re.compile(r"auth|authenticat|require_?user|current_?user|pr
                                r"verify_?token|jwt|session|login_?required|ensure_?user",
                                re.IGNORECASE)
 AUDIT_CALL: Final = re.compile(r"audit", re.IGNORECASE)
+LOCAL_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+CONSENT_TABLE: Final = "consent_records"
 SELF_SEGMENTS: Final = frozenset({"me", "account", "profile", "self", "erase", "erasure",
                                   "forget", "privacy"})
 
@@ -75,6 +80,18 @@ class CheckContext:
     allowed_regions: tuple[str, ...] | None = None
     forbidden_regions: tuple[str, ...] = ()
     deploy_region: str | None = None
+    deploy_url: str | None = None
+
+    @cached_property
+    def entity_index(self) -> dict[str, list[int]]:
+        """`entities_by_key` of the blueprint, computed once per evaluation."""
+        return entities_by_key(self.blueprint) if self.blueprint is not None else {}
+
+    def route_entities(self, route: Route) -> list[Entity]:
+        """The blueprint's entities `route` serves (none without a blueprint)."""
+        if self.blueprint is None:
+            return []
+        return route_entities(route, self.blueprint, self.entity_index)
 
 
 CheckFn = Callable[[CheckContext], list[Finding] | None]
@@ -114,10 +131,15 @@ def plural(word: str) -> str:
     return word + "s"
 
 
-def entity_keys(entity: Entity) -> set[str]:
+def entity_keys(entity: Entity) -> frozenset[str]:
     """Names a table or a route segment of this entity may carry."""
-    base = snake(entity.name)
-    return {base, plural(base)}
+    return _name_keys(entity.name)
+
+
+@cache
+def _name_keys(name: str) -> frozenset[str]:
+    base = snake(name)
+    return frozenset({base, plural(base)})
 
 
 def _compact(name: str) -> str:
@@ -135,10 +157,25 @@ def entity_columns(facts: ProjectFacts, entity: Entity) -> list[Column]:
     return [c for c in facts.columns if snake(c.table) in keys]
 
 
-def route_entities(route: Route, bp: Blueprint) -> list[Entity]:
-    """Entities a route serves, by its path segments (`/api/patients/:id` -> Patient)."""
-    segments = {snake(s) for s in route.path.split("/") if s and not _is_param(s)}
-    return [e for e in bp.entities if entity_keys(e) & segments]
+def route_entities(route: Route, bp: Blueprint,
+                   index: dict[str, list[int]] | None = None) -> list[Entity]:
+    """Entities a route serves, by its path segments (`/api/patients/:id` -> Patient).
+
+    `index` is `entities_by_key(bp)`, passed when many routes are matched against one blueprint.
+    """
+    by_key = entities_by_key(bp) if index is None else index
+    found = {i for s in route.path.split("/") if s and not _is_param(s)
+             for i in by_key.get(snake(s), ())}
+    return [bp.entities[i] for i in sorted(found)]
+
+
+def entities_by_key(bp: Blueprint) -> dict[str, list[int]]:
+    """Entity indices by every name they answer to (singular and plural snake_case)."""
+    index: dict[str, list[int]] = {}
+    for i, entity in enumerate(bp.entities):
+        for key in entity_keys(entity):
+            index.setdefault(key, []).append(i)
+    return index
 
 
 def _is_param(segment: str) -> bool:
@@ -332,7 +369,7 @@ def _phi_routes(ctx: CheckContext) -> list[tuple[Route, Entity]] | None:
     phi = {e.name for e in sensitive_entities(ctx.blueprint, "phi")}
     out = []
     for route in ctx.facts.routes:
-        entities = [e for e in route_entities(route, ctx.blueprint) if e.name in phi]
+        entities = [e for e in ctx.route_entities(route) if e.name in phi]
         if entities:
             out.append((route, entities[0]))
     return out
@@ -436,7 +473,7 @@ def erasure_code(ctx: CheckContext) -> list[Finding] | None:
             continue
         segments = {snake(s) for s in route.path.split("/") if s}
         serves = ctx.blueprint is not None and any(
-            e.name in names for e in route_entities(route, ctx.blueprint))
+            e.name in names for e in ctx.route_entities(route))
         if segments & SELF_SEGMENTS or serves:
             return [ok("erasure_route", at(route.file, route.line), method=route.method,
                        path=route.path)]
@@ -448,18 +485,50 @@ def _is_consent(name: str) -> bool:
 
 
 def consent_blueprint(ctx: CheckContext) -> list[Finding] | None:
-    """Where personal data is collected, consent is recorded."""
+    """Where personal data is collected, consent is recorded.
+
+    Either the blueprint has somewhere to record it (a consent field or entity), or the project
+    generated from it will: the generator adds a `consent_records` table and consent endpoints
+    when compliance lists gdpr and the stack's server templates carry them.
+    """
     personal = _personal(ctx)
-    if personal is None or ctx.blueprint is None:
+    bp = ctx.blueprint
+    if personal is None or bp is None:
         return None
     if not personal:
         return [ok("no_personal_data")]
-    for entity in ctx.blueprint.entities:
+    for entity in bp.entities:
         for entity_field in entity.fields:
             if _is_consent(entity_field.name) or _is_consent(entity.name):
                 return [ok("consent_field", entity=entity.name, field=entity_field.name)]
-    return [fail("consent_missing", "blueprint: entities",
-                 entities=", ".join(e.name for e in personal))]
+    entities = ", ".join(e.name for e in personal)
+    if "gdpr" not in bp.compliance:
+        return [fail("consent_missing_no_pack", "blueprint: compliance", entities=entities)]
+    if not generates_consent_records(bp):
+        return [fail("consent_missing_no_server", "blueprint: stack", entities=entities,
+                     stack=f"{bp.stack.frontend}+{bp.stack.backend}")]
+    return [ok("consent_generated", "blueprint: compliance")]
+
+
+def generates_consent_records(bp: Blueprint) -> bool:
+    """Whether the generator renders consent records into the project of `bp`.
+
+    The generator adds them under the gdpr pack (`security.gdpr` of its template context) in
+    every template tree that defines the `consent_records` table; which trees do is read from
+    the templates themselves, so this follows the generator without repeating its stack table.
+    """
+    layout = layout_for(bp)
+    return "gdpr" in bp.compliance and layout is not None and \
+        any(tree in consent_trees() for tree in layout.trees)
+
+
+@cache
+def consent_trees() -> frozenset[str]:
+    """The generator's template trees whose code (not documentation) names consent_records."""
+    root = data_path("blueprints") / "templates"
+    return frozenset(tree.name for tree in root.iterdir() if tree.is_dir() and any(
+        CONSENT_TABLE in path.read_text(encoding="utf-8", errors="replace")
+        for path in tree.rglob("*") if path.is_file() and ".md" not in path.suffixes))
 
 
 def consent_code(ctx: CheckContext) -> list[Finding] | None:
@@ -488,7 +557,7 @@ def minimisation_code(ctx: CheckContext) -> list[Finding] | None:
     findings: list[Finding] = []
     checked = 0
     for route in (r for r in ctx.facts.routes if is_collection(r)):
-        for entity in (e for e in route_entities(route, ctx.blueprint) if e.name in personal):
+        for entity in (e for e in ctx.route_entities(route) if e.name in personal):
             checked += 1
             findings.extend(_minimal(route, entity))
     if not checked:
@@ -543,6 +612,19 @@ def residency_code(ctx: CheckContext) -> list[Finding] | None:
             for r in ctx.facts.deploy_regions]
 
 
+def tls_deploy(ctx: CheckContext) -> list[Finding] | None:
+    """The address a deployment is actually served at uses HTTPS (or stays on this machine)."""
+    if ctx.deploy_url is None:
+        return None
+    url = urlsplit(ctx.deploy_url)
+    host = (url.hostname or "").lower()
+    if host in LOCAL_HOSTS or host.endswith(".localhost"):
+        return [ok("deploy_local_url", "deploy", url=ctx.deploy_url)]
+    if url.scheme == "https":
+        return [ok("deploy_https", "deploy", url=ctx.deploy_url)]
+    return [fail("deploy_plain_http", "deploy", url=ctx.deploy_url)]
+
+
 def residency_deploy(ctx: CheckContext) -> list[Finding] | None:
     """The region a deployment actually targets is allowed."""
     if ctx.deploy_region is None:
@@ -556,14 +638,15 @@ CHECKS: Final[dict[str, dict[Stage, CheckFn]]] = {
     "pci-dss.card-data": {"blueprint": pci_card_data_blueprint, "code": pci_card_data_code},
     "pci-dss.tokenized-payments": {"blueprint": pci_tokenized_blueprint,
                                    "code": pci_tokenized_code},
-    "pci-dss.tls": {"blueprint": tls_blueprint, "code": https_code},
+    "pci-dss.tls": {"blueprint": tls_blueprint, "code": https_code, "deploy": tls_deploy},
     "pci-dss.access-logging": {"code": pci_logging_code},
     "pci-dss.secrets": {"code": pci_secrets_code},
     "hipaa.phi-encryption": {"blueprint": phi_encryption_blueprint, "code": phi_encryption_code},
     "hipaa.phi-access-control": {"blueprint": auth_blueprint, "code": phi_access_code},
     "hipaa.phi-audit": {"code": phi_audit_code},
     "hipaa.auto-logoff": {"blueprint": auth_blueprint, "code": logoff_code},
-    "hipaa.transmission": {"blueprint": tls_blueprint, "code": transmission_code},
+    "hipaa.transmission": {"blueprint": tls_blueprint, "code": transmission_code,
+                           "deploy": tls_deploy},
     "gdpr.data-export": {"code": export_code},
     "gdpr.erasure": {"code": erasure_code},
     "gdpr.consent": {"blueprint": consent_blueprint, "code": consent_code},

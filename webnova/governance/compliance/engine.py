@@ -9,11 +9,13 @@ may go ahead: every failed control must carry an owner's waiver.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from webnova.core.events import utcnow
 from webnova.generator.blueprint import Blueprint
 from webnova.generator.validation import parse_blueprint
 from webnova.governance.compliance.catalog import PACKS, PackId, Text, packs
@@ -44,13 +46,18 @@ class StageResult(BaseModel):
 
 
 class WaiverInfo(BaseModel):
-    """An owner's waiver of a failed control."""
+    """An owner's waiver of a failed control, until it lapses (`expires_at`, None: never)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
     by: str
     reason: str
     at: dt.datetime
+    expires_at: dt.datetime | None = None
+
+    def active(self, now: dt.datetime | None = None) -> bool:
+        """Whether the waiver still holds at `now` (default: the current time)."""
+        return self.expires_at is None or (now or utcnow()) < self.expires_at
 
 
 class ControlResult(BaseModel):
@@ -65,6 +72,8 @@ class ControlResult(BaseModel):
     status: Status
     stages: list[StageResult]
     waiver: WaiverInfo | None = None
+    # The newest waiver when it has lapsed: shown in reports, covers nothing.
+    expired_waiver: WaiverInfo | None = None
 
     @property
     def blocks_release(self) -> bool:
@@ -103,10 +112,22 @@ class ComplianceReport(BaseModel):
                 return item
         raise KeyError(control_id)
 
-    def with_waivers(self, waivers: dict[str, WaiverInfo]) -> ComplianceReport:
-        """This report with waivers attached to the failed controls they cover."""
-        results = [r.model_copy(update={"waiver": waivers.get(r.id)}) if r.status == "fail"
-                   else r for r in self.results]
+    def with_waivers(self, waivers: Mapping[str, WaiverInfo],
+                     now: dt.datetime | None = None) -> ComplianceReport:
+        """This report with waivers attached to the failed controls they cover.
+
+        A lapsed waiver covers nothing: it is kept as `expired_waiver` so reports can say so.
+        """
+        now = now or utcnow()
+        results = []
+        for result in self.results:
+            waiver = waivers.get(result.id) if result.status == "fail" else None
+            if result.status == "fail":
+                active = waiver is not None and waiver.active(now)
+                result = result.model_copy(update={
+                    "waiver": waiver if active else None,
+                    "expired_waiver": waiver if waiver is not None and not active else None})
+            results.append(result)
         return self.model_copy(update={"results": results})
 
 
@@ -135,8 +156,10 @@ def load_project_blueprint(project_dir: Path) -> Blueprint | None:
 
 def evaluate(*, blueprint: Blueprint | None = None, project_dir: Path | None = None,
              pack_ids: list[PackId] | None = None, constitution: Constitution | None = None,
-             deploy_region: str | None = None) -> ComplianceReport:
-    """Evaluate the packs on whatever is given (blueprint, project tree, deploy region).
+             deploy_region: str | None = None, deploy_url: str | None = None) -> ComplianceReport:
+    """Evaluate the packs on whatever is given (blueprint, project tree, deployment).
+
+    The deploy stage looks at the region a deployment targets and the address it is served at.
 
     The blueprint is read from the project tree when not given. Packs default to those the
     blueprint needs (every pack when there is no blueprint).
@@ -150,13 +173,14 @@ def evaluate(*, blueprint: Blueprint | None = None, project_dir: Path | None = N
         allowed_regions=tuple(data.allowed_regions) if data and data.allowed_regions is not None
         else None,
         forbidden_regions=tuple(data.forbidden_regions) if data else (),
-        deploy_region=deploy_region)
+        deploy_region=deploy_region, deploy_url=deploy_url)
     selected = pack_ids if pack_ids is not None else packs_for(blueprint)
     results = [_evaluate_control(ctx, pack_id, control.id, control.ref, control.title,
                                  control.fix)
                for pack_id in selected for control in packs()[pack_id].controls]
     stages: list[Stage] = [s for s, present in zip(
-        STAGES, (blueprint is not None, facts is not None, deploy_region is not None),
+        STAGES, (blueprint is not None, facts is not None,
+                 deploy_region is not None or deploy_url is not None),
         strict=True) if present]
     name = blueprint.slug if blueprint is not None else \
         (project_dir.name if project_dir is not None else "-")

@@ -19,10 +19,18 @@ render.yaml and vercel.json regions, `.gitignore`, and every text file for commi
 from __future__ import annotations
 
 import ast
+import bisect
+import gc
+import hashlib
 import json
+import os
 import re
+import stat
+import threading
 import tomllib
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Final
@@ -133,18 +141,58 @@ class ProjectFacts:
 
 def read_project(root: Path) -> ProjectFacts:
     """Read the facts of the project tree at `root`."""
+    with _collector_paused():
+        return _read_project(root)
+
+
+class _CollectorPause:
+    """Pauses the cyclic garbage collector while trees are read (thread-safe, re-entrant).
+
+    Reading allocates tens of thousands of small acyclic tuples (tokens); each allocation burst
+    otherwise triggers full collections that walk every live object of the process (measured:
+    a third of a cold evaluation right after generating a project). Nothing read here forms
+    cycles. Concurrent readers share one pause; the last one out restores the collector as the
+    first one in found it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._was_enabled = False
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0 and self._was_enabled:
+                    gc.enable()
+
+
+_collector_paused = _CollectorPause()
+
+
+def _read_project(root: Path) -> ProjectFacts:
     facts = ProjectFacts(root=root)
     files = list(_files(root))
     facts.files_scanned = len(files)
     _read_config(root, facts)
-    ts_files = [f for f in files if f.suffix in TS_SUFFIXES and not f.name.endswith(".d.ts")]
-
-    py_files = [f for f in files if f.suffix == ".py"]
-    if ts_files:
-        _TypeScriptReader(root, facts).read(ts_files)
+    texts = {f: t for f in files if (t := _text(f)) is not None}  # each file read once
+    ts_texts = {f: t for f, t in texts.items()
+                if f.suffix in TS_SUFFIXES and not f.name.endswith(".d.ts")}
+    py_files = [f for f in texts if f.suffix == ".py"]
+    if ts_texts:
+        _TypeScriptReader(root, facts).read(ts_texts)
     if py_files:
-        _PythonReader(root, facts).read(py_files)
-    _scan_secrets(root, files, facts)
+        _PythonReader(root, facts).read({f: texts[f] for f in py_files})
+    _scan_secrets(root, files, texts, facts)
     if any(r.file.endswith(".py") for r in facts.routes):
         facts.stack = "fastapi"
     elif facts.routes:
@@ -152,15 +200,38 @@ def read_project(root: Path) -> ProjectFacts:
     return facts
 
 
+_TEST_DIRS: Final = frozenset({"test", "tests"})
+
+
+def clear_caches() -> None:
+    """Forget every cached tokenisation and secret scan (benchmarks measure a cold start)."""
+    tsscan.clear_cache()
+    with _secrets_lock:
+        _secrets_cache.clear()
+
+
 def _files(root: Path) -> Iterator[Path]:
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if any(part in SKIP_DIRS for part in rel.parts[:-1]) or not path.is_file():
-            continue
-        if "test" in rel.parts[0:1] or "tests" in rel.parts[0:1]:
-            continue  # test code is not the product
-        if path.stat().st_size <= MAX_FILE_BYTES:
-            yield path
+    """Every file of the product, in path order.
+
+    Dependencies, build output, VCS data and the top-level test directories are not walked into
+    (test code is not the product).
+    """
+    found: list[Path] = []
+    for directory, dirs, names in os.walk(root):
+        here = Path(directory)
+        top = here == root
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not (top and d in _TEST_DIRS)]
+        for name in names:
+            if top and name in _TEST_DIRS:
+                continue
+            path = here / name
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FILE_BYTES:
+                found.append(path)
+    yield from sorted(found)
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -244,7 +315,8 @@ def _line_of(path: Path, needle: str) -> int:
 # ---------------------------------------------------------------- secrets
 
 
-def _scan_secrets(root: Path, files: list[Path], facts: ProjectFacts) -> None:
+def _scan_secrets(root: Path, files: list[Path], texts: dict[Path, str],
+                  facts: ProjectFacts) -> None:
     ignored = _gitignored_names(root)
     for path in files:
         rel = _rel(root, path)
@@ -253,17 +325,44 @@ def _scan_secrets(root: Path, files: list[Path], facts: ProjectFacts) -> None:
             if path.name not in ignored:
                 facts.secrets.append(Located(f"{path.name} file is committed", rel, 1))
             continue
-        text = _text(path)
-        if text is None:
+        text = texts.get(path)
+        if text is not None:
+            facts.secrets.extend(Located(value, rel, line)
+                                 for value, line in _file_secrets(path.name, text))
+
+
+_SECRETS_CACHE_LIMIT: Final = 2048
+_secrets_cache: OrderedDict[tuple[str, bytes], tuple[tuple[str, int], ...]] = OrderedDict()
+_secrets_lock = threading.Lock()
+
+
+def _file_secrets(name: str, text: str) -> tuple[tuple[str, int], ...]:
+    """(kind, line) of every secret in one file, cached by the file's name and content hash.
+
+    Every file is scanned (a secret can hide anywhere); the cache spares unchanged files, such
+    as a large generated openapi.json, the scan on the next evaluation of the same tree.
+    """
+    key = (name, hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest())
+    with _secrets_lock:
+        cached = _secrets_cache.get(key)
+        if cached is not None:
+            _secrets_cache.move_to_end(key)
+            return cached
+    found: list[tuple[str, int]] = []
+    for kind, pattern in SECRET_PATTERNS.items():
+        if not any(hint in text for hint in SECRET_HINTS[kind]):
             continue
-        for kind, pattern in SECRET_PATTERNS.items():
-            if not any(hint in text for hint in SECRET_HINTS[kind]):
-                continue
-            for match in pattern.finditer(text):
-                facts.secrets.append(Located(kind, rel, text.count("\n", 0, match.start()) + 1))
-        if path.suffix in (".ts", ".js", ".py", ".json", ".yaml", ".yml", ".toml") and \
-                not path.name.endswith((".example", ".sample")):
-            facts.secrets.extend(_hardcoded_secrets(rel, text))
+        found.extend((kind, text.count("\n", 0, match.start()) + 1)
+                     for match in pattern.finditer(text))
+    if PurePosixPath(name).suffix in (".ts", ".js", ".py", ".json", ".yaml", ".yml", ".toml") \
+            and not name.endswith((".example", ".sample")):
+        found.extend(_hardcoded_secrets(text))
+    result = tuple(found)
+    with _secrets_lock:
+        _secrets_cache[key] = result
+        if len(_secrets_cache) > _SECRETS_CACHE_LIMIT:
+            _secrets_cache.popitem(last=False)
+    return result
 
 
 _IDENT_TAIL: Final = re.compile(r"[A-Za-z0-9_]*")
@@ -277,7 +376,7 @@ def _secret_names(text: str) -> Iterator[re.Match[str]]:
     return SECRET_NAME.finditer(text)
 
 
-def _hardcoded_secrets(rel: str, text: str) -> Iterator[Located]:
+def _hardcoded_secrets(text: str) -> Iterator[tuple[str, int]]:
     for found in _secret_names(text):
         tail = _IDENT_TAIL.match(text, found.end())
         end = tail.end() if tail else found.end()
@@ -290,8 +389,7 @@ def _hardcoded_secrets(rel: str, text: str) -> Iterator[Located]:
         name, value = text[start:end], match.group(1)
         if not PLACEHOLDER.match(value) and \
                 not value.startswith(("process.env", "os.environ", "http://", "https://")):
-            yield Located(f"hard-coded value for {name}", rel,
-                          text.count("\n", 0, match.start()) + 1)
+            yield f"hard-coded value for {name}", text.count("\n", 0, match.start()) + 1
 
 
 def _gitignored_names(root: Path) -> set[str]:
@@ -315,13 +413,29 @@ def _gitignored_names(root: Path) -> set[str]:
 class _TsFile:
     rel: str
     path: Path
-    tokens: list[Token]
-    calls: list[tsscan.Call] = field(default_factory=list)
+    module: tsscan.Module
     imports: dict[str, Path] = field(default_factory=dict)
     routers: set[str] = field(default_factory=set)
     apps: set[str] = field(default_factory=set)
     # Router-wide middleware (`router.use(mw)`) in order of declaration, with its token index.
     router_guards: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    directory: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.directory = self.path.parent
+
+    @property
+    def tokens(self) -> tuple[Token, ...]:
+        return self.module.tokens
+
+    @property
+    def calls(self) -> tuple[tsscan.Call, ...]:
+        return self.module.calls
+
+    def calls_within(self, start: int, end: int) -> tuple[tsscan.Call, ...]:
+        """Calls that begin strictly between the token indices `start` and `end`."""
+        starts = self.module.call_starts
+        return self.calls[bisect.bisect_right(starts, start):bisect.bisect_left(starts, end)]
 
 
 @dataclass
@@ -340,14 +454,16 @@ class _TypeScriptReader:
         self.mounts: dict[tuple[Path, str], list[_Mount]] = {}
         # (file, variable) -> table name, for `export const patientTable = pgTable("patients")`.
         self.table_vars: dict[tuple[Path, str], str] = {}
+        self.tables_in: dict[Path, set[str]] = {}  # the tables of `table_vars`, by file
+        self._resolved: dict[tuple[Path, str], Path | None] = {}
 
-    def read(self, paths: list[Path]) -> None:
-        for path in paths:
-            text = _text(path)
+    def read(self, texts: dict[Path, str]) -> None:
+        for path, text in texts.items():
             # Only server-side modules can hold what the checks read; skipping the rest (pages,
-            # components, generated documents) keeps a whole-project scan fast.
-            if text is not None and any(marker in text for marker in TS_MARKERS):
-                self.files[path] = self._prepare(path, tsscan.tokenize(text))
+            # components, generated documents such as openapi.ts) keeps a whole-project scan
+            # fast. A file is skipped only when it names none of the APIs the checks look for.
+            if any(marker in text for marker in TS_MARKERS):
+                self.files[path] = self._prepare(path, tsscan.parse(text))
         for ts in self.files.values():
             self._custom_types(ts)
         for ts in self.files.values():
@@ -358,17 +474,16 @@ class _TypeScriptReader:
             self._routes(ts)
             self._encrypted_writes(ts)
 
-    def _prepare(self, path: Path, tokens: list[Token]) -> _TsFile:
-        ts = _TsFile(rel=_rel(self.root, path), path=path, tokens=tokens,
-                     calls=list(tsscan.calls(tokens)))
-        for i, token in enumerate(tokens):
-            if token.value == "import" and token.kind == "ident":
-                self._import(ts, i)
-            if token.value in ("express", "Router") and i + 1 < len(tokens) and \
-                    tokens[i + 1].value == "(":
+    def _prepare(self, path: Path, module: tsscan.Module) -> _TsFile:
+        ts = _TsFile(rel=_rel(self.root, path), path=path, module=module)
+        tokens = module.tokens
+        for i in module.positions("import"):
+            self._import(ts, i)
+        for i in module.positions("express", "Router"):
+            if i + 1 < len(tokens) and tokens[i + 1].value == "(":
                 name = _assigned_name(tokens, i - (2 if tokens[i - 1].value == "." else 0))
                 if name:
-                    (ts.apps if token.value == "express" else ts.routers).add(name)
+                    (ts.apps if tokens[i].value == "express" else ts.routers).add(name)
         return ts
 
     def _import(self, ts: _TsFile, index: int) -> None:
@@ -377,7 +492,7 @@ class _TypeScriptReader:
                     if tokens[j].value == "from"), None)
         if end is None or end + 1 >= len(tokens) or tokens[end + 1].kind != "string":
             return
-        target = self._resolve(ts.path, tokens[end + 1].value)
+        target = self._resolve(ts.directory, tokens[end + 1].value)
         if target is None:
             return
         names = [t.value for t in tokens[index + 1:end] if t.kind == "ident"
@@ -388,21 +503,21 @@ class _TypeScriptReader:
         for name in names:
             ts.imports[name] = target
 
-    def _resolve(self, source: Path, spec: str) -> Path | None:
+    def _resolve(self, directory: Path, spec: str) -> Path | None:
         if not spec.startswith("."):
             return None
-        base = (source.parent / spec).resolve()
-        stem = base.with_suffix("") if base.suffix in TS_SUFFIXES else base
-        for candidate in [*(stem.with_suffix(s) for s in TS_SUFFIXES),
-                          *(stem / f"index{s}" for s in TS_SUFFIXES)]:
-            if candidate.exists():
-                return candidate
-        return None
+        key = (directory, spec)
+        if key not in self._resolved:
+            # Normalised, not resolved: the reader's files are keyed by their path under root.
+            base = Path(os.path.normpath(directory / spec))
+            stem = base.with_suffix("") if base.suffix in TS_SUFFIXES else base
+            candidates = [*(stem.with_suffix(s) for s in TS_SUFFIXES),
+                          *(stem / f"index{s}" for s in TS_SUFFIXES)]
+            self._resolved[key] = next((c for c in candidates if c.is_file()), None)
+        return self._resolved[key]
 
     def _custom_types(self, ts: _TsFile) -> None:
-        for call in ts.calls:
-            if call.callee.split(".")[-1] != "customType":
-                continue
+        for call in ts.module.calls_named("customType"):
             name = _assigned_name(ts.tokens, call.start - 1 - _generic_span(ts.tokens,
                                                                              call.start))
             body = ts.tokens[call.start:call.end]
@@ -411,14 +526,14 @@ class _TypeScriptReader:
                 self.encrypted_types.add(name)
 
     def _schema(self, ts: _TsFile) -> None:
-        for call in ts.calls:
-            if call.callee.split(".")[-1] not in ("pgTable", "sqliteTable", "mysqlTable") or \
-                    len(call.args) < 2:
+        for call in ts.module.calls_named("pgTable", "sqliteTable", "mysqlTable"):
+            if len(call.args) < 2:
                 continue
             table = tsscan.first_string(call.args[0]) or "?"
             var = _assigned_name(ts.tokens, call.start - 1)
             if var:
                 self.table_vars[(ts.path, var)] = table
+                self.tables_in.setdefault(ts.path, set()).add(table)
             for key, value in tsscan.object_entries(call.args[1]).items():
                 if not value or value[0].kind != "ident":
                     continue
@@ -430,9 +545,9 @@ class _TypeScriptReader:
                     or bool(ENCRYPTED_NAME.search(type_name)), key=key))
 
     def _app_level(self, ts: _TsFile) -> None:
-        for call in ts.calls:
-            owner, _sep, method = call.callee.rpartition(".")
-            if method != "use" or owner not in ts.apps | ts.routers:
+        for call in ts.module.calls_named("use"):
+            owner = call.callee.rpartition(".")[0]
+            if owner not in ts.apps | ts.routers:
                 continue
             args = call.args
             prefix = tsscan.first_string(args[0]) if args and args[0][0].kind == "string" \
@@ -458,7 +573,7 @@ class _TypeScriptReader:
                         if LOGGING_MIDDLEWARE.search(name):
                             self.facts.request_logging.append(Located(name, ts.rel, call.line))
 
-    def _router_refs(self, ts: _TsFile, arg: list[Token]) -> list[tuple[Path, str]]:
+    def _router_refs(self, ts: _TsFile, arg: Sequence[Token]) -> list[tuple[Path, str]]:
         """Routers an argument of `use` mounts (a router, an imported one, or a factory call).
 
         For a factory call such as `patientRouter(db)`, every router its module creates.
@@ -481,7 +596,12 @@ class _TypeScriptReader:
 
     def _security_settings(self, ts: _TsFile) -> None:
         tokens = ts.tokens
-        for i, token in enumerate(tokens):
+        module = ts.module
+        # Only these names and string literals can matter below; keys may be quoted.
+        wanted = sorted({*module.positions("secure", "protocol", "expiresIn", "ssl"),
+                         *module.strings})
+        for i in wanted:
+            token = tokens[i]
             if token.kind == "string" and token.value.lower() == "strict-transport-security":
                 self.facts.https.append(Located("Strict-Transport-Security", ts.rel, token.line))
             if token.kind == "ident" and token.value in ("secure", "protocol") and i >= 2 and \
@@ -496,9 +616,10 @@ class _TypeScriptReader:
             if token.kind == "string" and re.search(r"sslmode=(require|verify-ca|verify-full)",
                                                     token.value):
                 self.facts.db_tls.append((True, Located("sslmode", ts.rel, token.line)))
-        for call in ts.calls:
-            if call.callee.endswith("setExpirationTime") and call.args:
-                self._expiry(ts, call.args[0][0])
+        for name in [n for n in module.by_name if n.endswith("setExpirationTime")]:
+            for call in module.by_name[name]:
+                if call.args:
+                    self._expiry(ts, call.args[0][0])
 
     def _expiry(self, ts: _TsFile, token: Token) -> None:
         raw: str | int = int(token.value) if token.kind == "number" and \
@@ -510,17 +631,17 @@ class _TypeScriptReader:
                 (seconds, Located(str(token.value), ts.rel, token.line)))
 
     def _routes(self, ts: _TsFile) -> None:
-        for call in ts.calls:
+        for call in ts.module.calls_named(*sorted(HTTP_METHODS)):
             owner, _sep, method = call.callee.rpartition(".")
-            if method not in HTTP_METHODS or owner not in ts.apps | ts.routers or \
-                    not call.args or call.args[0][0].kind != "string":
+            if owner not in ts.apps | ts.routers or not call.args or \
+                    call.args[0][0].kind != "string":
                 continue
             path = call.args[0][0].value
             handlers = call.args[1:]
             guards = [n for n in (_handler_name(a) for a in handlers[:-1]) if n]
             guards = [g for start, g in ts.router_guards.get(owner, []) if start < call.start] \
                 + guards
-            inner = [c for c in ts.calls if call.start < c.start < call.end]
+            inner = list(ts.calls_within(call.start, call.end))
             routes = self._mounted(ts, owner, path)
             for full_path, mount_guards in routes:
                 route = Route(method=method.upper(), path=full_path, file=ts.rel,
@@ -528,19 +649,20 @@ class _TypeScriptReader:
                               calls={c.callee for c in inner})
                 route.projection, route.fields = _ts_projection(inner)
                 if route.projection == "all":
-                    route.excluded = _mapper_exclusions(ts.tokens, inner)
+                    route.excluded = _mapper_exclusions(ts.module, inner)
                 self.facts.routes.append(route)
 
     def _encrypted_writes(self, ts: _TsFile) -> None:
         """Columns a module encrypts before writing (`out.phone = encryptValue(value)`)."""
         tables = {self.table_vars[(target, name)] for name, target in ts.imports.items()
                   if (target, name) in self.table_vars}
-        tables |= {t for (path, _var), t in self.table_vars.items() if path == ts.path}
+        tables |= self.tables_in.get(ts.path, set())
         if not tables:
             return
         props: set[str] = set()
         tokens = ts.tokens
-        for i in range(2, len(tokens) - 2):
+        encrypting = ts.module.positions_matching(ENCRYPTED_NAME)
+        for i in (p - 1 for p in encrypting if 3 <= p < len(tokens) - 1):
             is_assign = tokens[i].value == "=" and tokens[i - 2].value == "."
             is_entry = tokens[i].value == ":" and tokens[i - 1].kind == "ident"
             if (is_assign or is_entry) and tokens[i + 1].kind == "ident" and \
@@ -566,7 +688,7 @@ def _join(prefix: str, path: str) -> str:
     return joined
 
 
-def _generic_span(tokens: list[Token], paren: int) -> int:
+def _generic_span(tokens: Sequence[Token], paren: int) -> int:
     if paren and tokens[paren - 1].value == ">":
         depth, j = 0, paren - 1
         while j > 0:
@@ -578,7 +700,7 @@ def _generic_span(tokens: list[Token], paren: int) -> int:
     return 0
 
 
-def _assigned_name(tokens: list[Token], index: int) -> str | None:
+def _assigned_name(tokens: Sequence[Token], index: int) -> str | None:
     """`const NAME = <expr starting at index>`: NAME, or None."""
     j = index - 1
     if j >= 1 and tokens[j].value == "=" and tokens[j - 1].kind == "ident":
@@ -592,7 +714,7 @@ def _assigned_name(tokens: list[Token], index: int) -> str | None:
     return None
 
 
-def _handler_name(arg: list[Token]) -> str | None:
+def _handler_name(arg: Sequence[Token]) -> str | None:
     """The name of a middleware argument: `auth`, `requireRole("x")`, `mw.auth`; inline: None."""
     if not arg or tsscan.is_function(arg):
         return None
@@ -605,13 +727,13 @@ def _handler_name(arg: list[Token]) -> str | None:
     return ".".join(names) or None
 
 
-def _near_redirect(tokens: list[Token], index: int) -> bool:
+def _near_redirect(tokens: Sequence[Token], index: int) -> bool:
     window = tokens[index:index + 40]
     return any(t.value == "redirect" for t in window) and \
         any(t.kind == "string" and "https" in t.value for t in window)
 
 
-def _constant_seconds(tokens: list[Token], name: str) -> int | None:
+def _constant_seconds(tokens: Sequence[Token], name: str) -> int | None:
     for i, token in enumerate(tokens[:-2]):
         if token.value == name and tokens[i + 1].value == "=" and \
                 tokens[i + 2].kind in ("string", "number"):
@@ -623,39 +745,41 @@ def _constant_seconds(tokens: list[Token], name: str) -> int | None:
     return None
 
 
-def _mapper_exclusions(tokens: list[Token], inner: list[tsscan.Call]) -> list[str]:
+def _mapper_exclusions(module: tsscan.Module, inner: list[tsscan.Call]) -> list[str]:
     """Fields removed by the summary mapper a list handler applies (`rows.map(toSummary)`)."""
     mappers = [c.args[0][0].value for c in inner
                if c.callee.endswith(".map") and c.args and len(c.args[0]) == 1]
     excluded: list[str] = []
     constants: dict[str, list[str]] | None = None
     for mapper in mappers:
-        span = _function_body(tokens, mapper)
+        span = _function_body(module, mapper)
         if not any(t.value == "delete" for t in span):
             continue
         for i, token in enumerate(span):
             if token.value == "delete" and i + 3 < len(span) and span[i + 2].value == ".":
                 excluded.append(span[i + 3].value)
             elif token.kind == "ident":
-                constants = _constant_arrays(tokens) if constants is None else constants
+                constants = _constant_arrays(module) if constants is None else constants
                 excluded.extend(constants.get(token.value, []))
     return excluded
 
 
-def _function_body(tokens: list[Token], name: str) -> list[Token]:
-    for i in range(1, len(tokens) - 1):
-        if tokens[i].value == name and tokens[i - 1].value == "function":
+def _function_body(module: tsscan.Module, name: str) -> Sequence[Token]:
+    tokens = module.tokens
+    for i in module.find(name):
+        if 1 <= i < len(tokens) - 1 and tokens[i - 1].value == "function":
             start = next((j for j in range(i, len(tokens)) if tokens[j].value == "{"), None)
             if start is not None:
                 return tokens[start:tsscan.matching(tokens, start) + 1]
     return []
 
 
-def _constant_arrays(tokens: list[Token]) -> dict[str, list[str]]:
+def _constant_arrays(module: tsscan.Module) -> dict[str, list[str]]:
     """The strings of every `const NAME = [...]` in a module (types and `as const` allowed)."""
+    tokens = module.tokens
     arrays: dict[str, list[str]] = {}
-    for i in range(1, len(tokens) - 1):
-        if tokens[i - 1].value != "const" or tokens[i].kind != "ident":
+    for i in (c + 1 for c in module.find("const")):
+        if i >= len(tokens) - 1 or tokens[i].kind != "ident":
             continue
         equals = next((j for j in range(i, min(i + 20, len(tokens)))
                        if tokens[j].value == "="), None)
@@ -666,7 +790,7 @@ def _constant_arrays(tokens: list[Token]) -> dict[str, list[str]]:
     return arrays
 
 
-def _last_ident(tokens: list[Token]) -> str | None:
+def _last_ident(tokens: Sequence[Token]) -> str | None:
     idents = [t.value for t in tokens if t.kind == "ident"]
     return idents[-1] if idents and all(t.kind == "ident" or t.value == "." for t in tokens) \
         else None
@@ -704,11 +828,8 @@ class _PythonReader:
         self.router_info: dict[tuple[str, str], tuple[str, list[str]]] = {}
         self.includes: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
 
-    def read(self, paths: list[Path]) -> None:
-        for path in paths:
-            text = _text(path)
-            if text is None:
-                continue
+    def read(self, texts: dict[Path, str]) -> None:
+        for path, text in texts.items():
             try:
                 self.modules[_rel(self.root, path)] = (path, ast.parse(text))
             except SyntaxError:

@@ -8,10 +8,17 @@ calls with separated arguments. Code inside template literals is not looked into
 
 from __future__ import annotations
 
+import bisect
+import hashlib
+import operator
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Final
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import compress, count, islice, repeat
+from typing import Final, NamedTuple
 
 _PUNCT: Final = sorted(
     ["=>", "...", "?.", "??", "===", "!==", "==", "!=", "<=", ">=", "&&", "||", "++", "--", "+=",
@@ -22,60 +29,169 @@ _PUNCT_RE: Final = re.compile("|".join(re.escape(p) for p in _PUNCT))
 _REGEX_BEFORE: Final = frozenset({"(", ",", "=", ":", "[", "!", "&", "|", "?", "{", "}", ";",
                                   "=>", "&&", "||", "??", "return", "typeof", "case", "+", "-"})
 _OPEN: Final = {"(": ")", "[": "]", "{": "}"}
+_BRACKETS: Final = frozenset("()[]{}")
+_SPLITTERS: Final = frozenset("()[]{},")
+_VALUE: Final = operator.itemgetter(1)
 
 
-@dataclass(frozen=True)
-class Token:
-    """One token: kind is ident, string, number, regex or punct; strings keep their quotes off."""
+class Token(NamedTuple):
+    """One token: kind is ident, string, number, regex or punct; strings keep their quotes off.
+
+    A tuple, so tokens are immutable and cheap to build (a tokenised file is cached and shared
+    between evaluations, see `tokenize`).
+    """
 
     kind: str
     value: str
     line: int
 
 
+# Whitespace and comments are skipped by the same match as the token after them, which halves the
+# number of matches (and of Python iterations) per file. The quantifiers are possessive: a token
+# always follows (`other` takes any character, `end` the end), so nothing is ever given back.
+# Token kinds start with distinct characters, so their order is free: the commonest come first.
+_SKIP: Final = r"""(?:\s++|//[^\n]*+|/\*.*?(?:\*/|\Z))*+"""
 _MASTER: Final = re.compile(
-    r"""(?P<ws>\s+)|(?P<lc>//[^\n]*)|(?P<bc>/\*.*?(?:\*/|\Z))"""
-    r"""|(?P<str>"(?:\\.|[^"\\\n])*"?|'(?:\\.|[^'\\\n])*'?)|(?P<tpl>`(?:\\.|[^`\\])*`?)"""
-    r"""|(?P<ident>[A-Za-z_$][\w$]*)"""
+    _SKIP + r"""(?:(?P<ident>[A-Za-z_$][\w$]*)"""
+    rf"""|(?P<punct>{_PUNCT_RE.pattern})"""
+    r"""|(?P<str>"(?:\\.|[^"\\\n])*"?|'(?:\\.|[^'\\\n])*'?)"""
+    r"""|(?P<tpl>`(?:\\.|[^`\\])*`?)"""
     r"""|(?P<num>0[xXbBoO][\da-fA-F_]+|\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?n?)"""
-    rf"""|(?P<punct>{_PUNCT_RE.pattern})|(?P<other>.)""",
+    r"""|(?P<other>.)|(?P<end>\Z))""",
     re.DOTALL)
+_KINDS: Final = {"ident": "ident", "num": "number", "punct": "punct", "other": "punct",
+                 "str": "string", "tpl": "string", "regex": "regex"}
+_QUOTED: Final = frozenset({"str", "tpl"})
+_NEWLINE: Final = re.compile("\n")
+_LASTGROUP: Final = operator.attrgetter("lastgroup")
+_GROUP: Final = re.Match.group
+_START: Final = re.Match.start
+# Matches taken at a time: small after a regular expression literal, doubling up to the most.
+_MIN_BATCH: Final = 32
+_MAX_BATCH: Final = 16384
+# The cache keeps the most recently used modules up to this much source (tokens take about 30
+# bytes of memory per source character, so ~120 MB at most).
+_CACHE_CHARS: Final = 4_000_000
+_cache: OrderedDict[bytes, tuple[Module, int]] = OrderedDict()
+_cached_chars = 0
+_lock = threading.Lock()  # the chat server may evaluate projects on several threads
 
 
-def tokenize(source: str) -> list[Token]:
+def tokenize(source: str) -> tuple[Token, ...]:
     """Split TypeScript source into tokens (comments and whitespace dropped).
 
     One master regular expression per token keeps this fast enough for whole projects; a `/`
     after an operator-like token starts a regular expression literal instead of a division.
     """
-    tokens: list[Token] = []
-    i, line, n = 0, 1, len(source)
-    while i < n:
-        match = _MASTER.match(source, i)
-        assert match is not None  # `other` matches any character
-        kind, text = match.lastgroup, match.group()
-        if kind == "ws":
-            line += text.count("\n")
-        elif kind in ("str", "tpl"):
-            closed = len(text) > 1 and text[-1] == text[0]
-            tokens.append(Token("string", text[1:-1] if closed else text[1:], line))
-            line += text.count("\n")
-        elif kind == "bc":
-            line += text.count("\n")
-        elif kind == "punct" and text == "/" and (not tokens or tokens[-1].value in
-                                                 _REGEX_BEFORE):
-            end = _regex_end(source, i)
-            tokens.append(Token("regex", source[i:end], line))
-            i = end
-            continue
-        elif kind == "ident":
-            tokens.append(Token("ident", text, line))
-        elif kind == "num":
-            tokens.append(Token("number", text, line))
-        elif kind in ("punct", "other"):
-            tokens.append(Token("punct", text, line))
-        i = match.end()
-    return tokens
+    return parse(source).tokens
+
+
+def parse(source: str) -> Module:
+    """The tokens, calls and name index of a module, cached by the source's content hash.
+
+    The cache (an LRU bounded by the amount of source) serves the evaluations that look at the
+    same files again: the code review, the deploy review and `govern report` of one project, and
+    unchanged files after a revision. Everything cached is immutable.
+    """
+    global _cached_chars
+    key = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+    with _lock:
+        cached = _cache.get(key)
+        if cached is not None:
+            _cache.move_to_end(key)
+            return cached[0]
+    module = Module.build(*_tokenize(source))
+    if len(source) <= _CACHE_CHARS:
+        with _lock:
+            if key not in _cache:
+                _cache[key] = (module, len(source))
+                _cached_chars += len(source)
+            while _cached_chars > _CACHE_CHARS:
+                _cached_chars -= _cache.popitem(last=False)[1][1]
+    return module
+
+
+def clear_cache() -> None:
+    """Forget every cached module (benchmarks measure a cold start with it)."""
+    global _cached_chars
+    with _lock:
+        _cache.clear()
+        _cached_chars = 0
+
+
+def _tokenize(source: str) -> tuple[tuple[Token, ...], list[str], list[str]]:
+    """Tokens of `source`, built without a Python-level step per token where possible.
+
+    Matches are taken in batches and turned into token columns by C-level `map`s (kind, text,
+    and the line by bisecting the newline offsets). A `/` that starts a regular expression
+    literal ends the batch: the literal is cut by hand and matching resumes after it, with a
+    small batch that doubles while no literal turns up, so files full of literals (minified
+    code) never rescan much.
+    """
+    kinds: list[str] = []
+    values: list[str] = []
+    starts: list[int] = []
+    pos, size, done = 0, _MIN_BATCH, False
+    while not done:
+        found = _MASTER.finditer(source, pos)
+        while True:
+            matches = list(islice(found, size))
+            if len(matches) < size:
+                done = True
+            while matches and matches[-1].lastgroup == "end":  # trailing whitespace, comments
+                matches.pop()
+            names = list(map(_LASTGROUP, matches))
+            first = len(kinds)
+            kinds += names
+            values += map(_GROUP, matches, names)
+            starts += map(_START, matches, names)
+            at = _regex_start(kinds, values, first)
+            if at is not None:
+                pos, size, done = _regex_at(source, at, kinds, values, starts), _MIN_BATCH, False
+                break
+            if done:
+                break
+            size = min(size * 2, _MAX_BATCH)
+    for i in compress(count(), map(_QUOTED.__contains__, kinds)):
+        values[i] = _unquote(values[i])
+    newlines = [-1, *(m.start() for m in _NEWLINE.finditer(source))]
+    lines = map(bisect.bisect_left, repeat(newlines), starts)
+    kinds = list(map(_KINDS.__getitem__, kinds))
+    tokens = tuple(map(tuple.__new__, repeat(Token), zip(kinds, values, lines, strict=False)))
+    return tokens, kinds, values
+
+
+def _unquote(text: str) -> str:
+    closed = len(text) > 1 and text[-1] == text[0]
+    return text[1:-1] if closed else text[1:]
+
+
+def _regex_start(kinds: list[str], values: list[str], first: int) -> int | None:
+    """Index of the first `/` from `first` on that starts a regular expression literal."""
+    i = first
+    while True:
+        try:
+            i = values.index("/", i)
+        except ValueError:
+            return None
+        if kinds[i] == "punct":
+            before = "" if i == 0 else values[i - 1] if kinds[i - 1] not in _QUOTED else \
+                _unquote(values[i - 1])
+            if i == 0 or before in _REGEX_BEFORE:
+                return i
+        i += 1
+
+
+def _regex_at(source: str, at: int, kinds: list[str], values: list[str],
+              starts: list[int]) -> int:
+    """Replace everything from token `at` by the regular expression literal; its end offset."""
+    start = starts[at]
+    end = _regex_end(source, start)
+    del kinds[at:], values[at:], starts[at:]
+    kinds.append("regex")
+    values.append(source[start:end])
+    starts.append(start)
+    return end
 
 
 def _regex_end(source: str, start: int) -> int:
@@ -98,7 +214,7 @@ def _regex_end(source: str, start: int) -> int:
     return i
 
 
-def bracket_pairs(tokens: list[Token]) -> dict[int, int]:
+def bracket_pairs(tokens: Sequence[Token]) -> dict[int, int]:
     """Index of the closing bracket for every opening one, in one pass."""
     pairs: dict[int, int] = {}
     stack: list[int] = []
@@ -114,7 +230,7 @@ def bracket_pairs(tokens: list[Token]) -> dict[int, int]:
     return pairs
 
 
-def matching(tokens: list[Token], index: int) -> int:
+def matching(tokens: Sequence[Token], index: int) -> int:
     """Index of the bracket closing the one at `index` (or the last token when unbalanced)."""
     depth = 0
     for j in range(index, len(tokens)):
@@ -128,49 +244,196 @@ def matching(tokens: list[Token], index: int) -> int:
     return len(tokens) - 1
 
 
-def split_top(tokens: list[Token]) -> list[list[Token]]:
-    """Split a bracket's contents at its top-level commas (empty trailing parts dropped)."""
-    parts: list[list[Token]] = [[]]
-    depth = 0
-    for token in tokens:
-        value = token.value if token.kind == "punct" else ""
+def split_top(tokens: Sequence[Token]) -> list[list[Token]]:
+    """Split a bracket's contents at its top-level commas (empty parts dropped).
+
+    Only brackets and commas are stepped through (found by C-level maps); the parts are slices.
+    """
+    values = list(map(_VALUE, tokens))
+    parts: list[list[Token]] = []
+    depth = begin = 0
+    for i in compress(count(), map(_SPLITTERS.__contains__, values)):
+        if tokens[i].kind != "punct":
+            continue
+        value = values[i]
         if value in _OPEN:
             depth += 1
-        elif value in (")", "]", "}"):
+        elif value != ",":
             depth -= 1
-        if value == "," and depth == 0:
-            parts.append([])
-        else:
-            parts[-1].append(token)
-    return [p for p in parts if p]
+        elif depth == 0:
+            if i > begin:
+                parts.append(list(tokens[begin:i]))
+            begin = i + 1
+    if len(values) > begin:
+        parts.append(list(tokens[begin:]))
+    return parts
 
 
-@dataclass(frozen=True)
 class Call:
-    """A call expression `callee(args)`; `callee` is the dotted name right before `(`."""
+    """A call expression `callee(args)`; `callee` is the dotted name right before `(`.
 
-    callee: str
-    args: list[list[Token]]
-    line: int
-    start: int
-    end: int
+    `tokens[start]` is the opening and `tokens[end]` the closing parenthesis. The arguments are
+    split on first use: most calls of a module are never looked into. Treated as immutable (calls
+    are cached with their module).
+    """
+
+    __slots__ = ("_args", "_pairs", "callee", "end", "line", "start", "tokens")
+
+    def __init__(self, callee: str, line: int, start: int, end: int,
+                 tokens: Sequence[Token], pairs: dict[int, int]) -> None:
+        self.callee = callee
+        self.line = line
+        self.start = start
+        self.end = end
+        self.tokens = tokens
+        self._pairs = pairs
+        self._args: list[list[Token]] | None = None
+
+    @property
+    def args(self) -> list[list[Token]]:
+        """The arguments, each as its tokens."""
+        if self._args is None:
+            self._args = _split_args(self.tokens, self.start, self.end, self._pairs)
+        return self._args
+
+    def __repr__(self) -> str:
+        return f"Call({self.callee!r}, line={self.line}, start={self.start}, end={self.end})"
 
 
-def calls(tokens: list[Token], pairs: dict[int, int] | None = None) -> Iterator[Call]:
+def _split_args(tokens: Sequence[Token], start: int, end: int,
+                pairs: dict[int, int]) -> list[list[Token]]:
+    """`split_top(tokens[start + 1:end])`, jumping over nested brackets by their pairs.
+
+    Only the top level of the arguments is stepped through; a handler's body is sliced whole.
+    """
+    parts: list[list[Token]] = []
+    begin = j = start + 1
+    while j < end:
+        kind, value, _line = tokens[j]
+        if kind == "punct":
+            if value in _OPEN:
+                j = pairs.get(j, end)
+            elif value == ",":
+                if j > begin:
+                    parts.append(list(tokens[begin:j]))
+                begin = j + 1
+        j += 1
+    if end > begin:
+        parts.append(list(tokens[begin:end]))
+    return parts
+
+
+def calls(tokens: Sequence[Token], pairs: dict[int, int] | None = None) -> Iterator[Call]:
     """Every call whose callee is a (dotted) name, in source order, nested ones included."""
     pairs = bracket_pairs(tokens) if pairs is None else pairs
     for i, token in enumerate(tokens):
-        if token.value != "(" or token.kind != "punct" or i == 0:
-            continue
-        callee = dotted_before(tokens, i)
-        if not callee:
-            continue
-        end = pairs.get(i, len(tokens) - 1)
-        yield Call(callee=callee, args=split_top(tokens[i + 1:end]), line=token.line,
-                   start=i, end=end)
+        if token.value == "(" and token.kind == "punct":
+            call = _call_at(tokens, i, pairs)
+            if call is not None:
+                yield call
 
 
-def dotted_before(tokens: list[Token], index: int) -> str:
+def _call_at(tokens: Sequence[Token], i: int, pairs: dict[int, int]) -> Call | None:
+    if i == 0 or (tokens[i - 1].kind != "ident" and tokens[i - 1].value != ">"):
+        return None
+    callee = dotted_before(tokens, i)
+    if not callee:
+        return None
+    return Call(callee=callee, line=tokens[i].line, start=i,
+                end=pairs.get(i, len(tokens) - 1), tokens=tokens, pairs=pairs)
+
+
+@dataclass(frozen=True, eq=False)
+class Module:
+    """A tokenised module with its calls; finds identifiers and strings without a token loop."""
+
+    tokens: tuple[Token, ...]
+    kinds: list[str]
+    values: list[str]
+    calls: tuple[Call, ...]
+    # Calls by the last part of their callee (`router.get(...)` under "get"), in source order.
+    by_name: dict[str, list[Call]]
+    call_starts: list[int]
+    # Lookups already answered (a cached module is read again by every evaluation).
+    _found: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    _matching: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(cls, tokens: tuple[Token, ...], kinds: list[str], values: list[str]) -> Module:
+        """Find the calls of `tokens` (`kinds` and `values` are its columns)."""
+        brackets = compress(count(), map(_BRACKETS.__contains__, values))
+        stack: list[int] = []
+        opening: list[int] = []
+        pairs: dict[int, int] = {}
+        for i in brackets:
+            if kinds[i] != "punct":
+                continue
+            if values[i] in _OPEN:
+                stack.append(i)
+                if values[i] == "(":
+                    opening.append(i)
+            elif stack:
+                pairs[stack.pop()] = i
+        for unclosed in stack:
+            pairs[unclosed] = len(tokens) - 1
+        found = tuple(c for c in (_call_at(tokens, i, pairs) for i in opening) if c is not None)
+        by_name: dict[str, list[Call]] = {}
+        for call in found:
+            by_name.setdefault(call.callee.rpartition(".")[2], []).append(call)
+        return cls(tokens=tokens, kinds=kinds, values=values, calls=found, by_name=by_name,
+                   call_starts=[c.start for c in found])
+
+    def find(self, value: str) -> list[int]:
+        """Indices of every token with this value, of any kind, in source order."""
+        known = self._found.get(value)
+        if known is not None:
+            return known
+        found: list[int] = []
+        values = self.values
+        i = -1
+        while True:
+            try:
+                i = values.index(value, i + 1)  # a C-level scan, no loop over tokens here
+            except ValueError:
+                break
+            found.append(i)
+        self._found[value] = found
+        return found
+
+    def positions(self, *names: str) -> list[int]:
+        """Indices of the identifiers `names`, in source order."""
+        kinds = self.kinds
+        found = [i for name in names for i in self.find(name) if kinds[i] == "ident"]
+        return sorted(found) if len(names) > 1 else found
+
+    def positions_matching(self, pattern: re.Pattern[str]) -> list[int]:
+        """Indices of the identifiers whose name `pattern` finds, in source order."""
+        return self.positions(*self.names_matching(pattern))
+
+    def names_matching(self, pattern: re.Pattern[str]) -> list[str]:
+        """The distinct token values (one line each) in which `pattern` finds something."""
+        key = f"{pattern.flags}:{pattern.pattern}"
+        known = self._matching.get(key)
+        if known is None:
+            lines = "\n".join(v for v in set(self.values) if "\n" not in v)
+            whole = re.compile(rf"^.*?(?:{pattern.pattern}).*$", pattern.flags | re.MULTILINE)
+            known = self._matching[key] = [m.group(0) for m in whole.finditer(lines)]
+        return known
+
+    @cached_property
+    def strings(self) -> list[int]:
+        """Indices of the string literals."""
+        return list(compress(count(), map("string".__eq__, self.kinds)))
+
+    def calls_named(self, *names: str) -> list[Call]:
+        """Calls whose callee ends in one of `names` (`pgTable`, `db.pgTable`), in source order."""
+        if len(names) == 1:
+            return self.by_name.get(names[0], [])
+        return sorted((c for name in names for c in self.by_name.get(name, [])),
+                      key=lambda c: c.start)
+
+
+def dotted_before(tokens: Sequence[Token], index: int) -> str:
     """The dotted name ending right before `index` (`a.b.c`), skipping generic arguments."""
     j = index - 1
     if j >= 0 and tokens[j].value == ">":  # foo<Bar>(...): skip the type arguments
@@ -194,11 +457,11 @@ def dotted_before(tokens: list[Token], index: int) -> str:
     return ".".join(reversed(parts))
 
 
-def object_entries(tokens: list[Token]) -> dict[str, list[Token]]:
+def object_entries(tokens: Sequence[Token]) -> dict[str, Sequence[Token]]:
     """Keys and value tokens of an object literal given with or without its braces."""
     if tokens and tokens[0].value == "{":
         tokens = tokens[1:matching(tokens, 0)]
-    entries: dict[str, list[Token]] = {}
+    entries: dict[str, Sequence[Token]] = {}
     for part in split_top(tokens):
         if len(part) >= 2 and part[0].kind in ("ident", "string") and part[1].value == ":":
             entries[part[0].value] = part[2:]
@@ -207,12 +470,12 @@ def object_entries(tokens: list[Token]) -> dict[str, list[Token]]:
     return entries
 
 
-def first_string(tokens: list[Token]) -> str | None:
+def first_string(tokens: Sequence[Token]) -> str | None:
     """The value of the first string token, if any."""
     return next((t.value for t in tokens if t.kind == "string"), None)
 
 
-def is_function(tokens: list[Token]) -> bool:
+def is_function(tokens: Sequence[Token]) -> bool:
     """Whether the tokens are an inline function (arrow or `function`)."""
     return any(t.value == "=>" for t in tokens) or (bool(tokens) and tokens[0].value in
                                                       ("function", "async"))

@@ -1,11 +1,14 @@
 """Waivers: an owner's reasoned decision to release despite a failed control.
 
 Only an active ROOT_OWNER or OWNER with the `compliance.waive` permission may waive, and only with
-a reason; refusals are audited like the waivers themselves. Waivers are append-only rows.
+a reason; refusals are audited like the waivers themselves. Waivers are append-only rows. A waiver
+lapses `compliance.waiver_days` after it was given (the constitution's rule, 90 days by default);
+a lapsed waiver covers nothing, and the control blocks the release again until it is waived anew.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Final, cast
 
@@ -16,6 +19,7 @@ from webnova.core.models import WaiverRow
 from webnova.core.platform import TenantHandle
 from webnova.governance.compliance.catalog import all_control_ids
 from webnova.governance.compliance.engine import ComplianceReport, WaiverInfo
+from webnova.governance.constitution import Constitution, Constitutions
 from webnova.governance.errors import AccessDenied, InvalidInput
 from webnova.governance.people import Member, People, Role, authorize
 from webnova.i18n import _
@@ -27,9 +31,17 @@ MIN_REASON: Final = 10
 class Waivers:
     """The compliance waivers of one tenant."""
 
-    def __init__(self, tenant: TenantHandle, people: People) -> None:
+    def __init__(self, tenant: TenantHandle, people: People,
+                 constitutions: Constitutions | None = None) -> None:
         self._tenant = tenant
         self._people = people
+        self._constitutions = constitutions
+
+    def _lifetime(self) -> dt.timedelta | None:
+        rules = self._constitutions.current() if self._constitutions is not None else \
+            Constitution(constitution=1)
+        days = rules.compliance.waiver_days
+        return dt.timedelta(days=days) if days is not None else None
 
     def waive(self, by: Member, project: str, control_id: str, reason: str) -> WaiverInfo:
         """Waive `control_id` for `project` (audited).
@@ -57,27 +69,40 @@ class Waivers:
             self._tenant.audit.record(by.actor, "compliance.waive.refused", target,
                                       {"reason": refusal[0]})
             raise refusal[1]
-        waiver = WaiverInfo(id=str(uuid.uuid4()), by=by.actor, reason=reason.strip(),
-                            at=utcnow())
+        now = utcnow()
+        lifetime = self._lifetime()
+        waiver = WaiverInfo(id=str(uuid.uuid4()), by=by.actor, reason=reason.strip(), at=now,
+                            expires_at=now + lifetime if lifetime is not None else None)
         with self._tenant.scope.transaction(write=True) as conn:
             conn.execute(insert(_ROWS).values(
                 tenant_id=self._tenant.id, id=waiver.id, project=project,
                 control_id=control_id, reason=waiver.reason, waived_by=waiver.by,
                 created_at=waiver.at))
-        self._tenant.audit.record(by.actor, "compliance.waived", target,
-                                  {"waiver": waiver.id, "why": waiver.reason})
+        self._tenant.audit.record(by.actor, "compliance.waived", target, {
+            "waiver": waiver.id, "why": waiver.reason,
+            "expires_at": waiver.expires_at.isoformat() if waiver.expires_at else None})
         return waiver
 
     def for_project(self, project: str) -> dict[str, WaiverInfo]:
-        """The newest waiver of each control for `project`."""
+        """The newest waiver of each control for `project`, with when it lapses."""
+        lifetime = self._lifetime()
         with self._tenant.scope.transaction() as conn:
             rows = conn.execute(select(_ROWS.c.control_id, _ROWS.c.id, _ROWS.c.waived_by,
                                        _ROWS.c.reason, _ROWS.c.created_at)
                                 .where(_ROWS.c.tenant_id == self._tenant.id,
                                        _ROWS.c.project == project)
                                 .order_by(_ROWS.c.created_at)).all()
-        return {r[0]: WaiverInfo(id=r[1], by=r[2], reason=r[3], at=as_utc(r[4])) for r in rows}
+        return {r[0]: WaiverInfo(id=r[1], by=r[2], reason=r[3], at=as_utc(r[4]),
+                                 expires_at=as_utc(r[4]) + lifetime if lifetime else None)
+                for r in rows}
 
-    def apply(self, report: ComplianceReport) -> ComplianceReport:
-        """`report` with this tenant's waivers for its project attached."""
-        return report.with_waivers(self.for_project(report.project))
+    def active_for_project(self, project: str,
+                           now: dt.datetime | None = None) -> dict[str, WaiverInfo]:
+        """The waivers of `project` that still hold at `now`."""
+        return {control: waiver for control, waiver in self.for_project(project).items()
+                if waiver.active(now)}
+
+    def apply(self, report: ComplianceReport,
+              now: dt.datetime | None = None) -> ComplianceReport:
+        """`report` with this tenant's waivers for its project attached (lapsed: no cover)."""
+        return report.with_waivers(self.for_project(report.project), now)
