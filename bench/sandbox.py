@@ -3,6 +3,11 @@
 Each available isolation level is measured next to a bare `subprocess.run` of the same
 interpreter and file, interleaved in one loop so machine noise hits all of them alike. The target
 is at most 1.5x the bare time with bubblewrap (ratio = bare / sandboxed >= 0.67).
+
+A session that runs code repeatedly pre-starts the next run's bubblewrap sandbox (held before
+the program starts, same isolation). "bubblewrap" is that steady state; "bubblewrap cold" has
+pre-starting switched off, so every run pays the namespace and mount setup. After each sandboxed
+run the loop waits for that background work (`settle`), so it never overlaps a timed run.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from webnova.adapters.sandbox.local import LocalLevel, LocalSandbox, LocalSession
-from webnova.adapters.sandbox.port import SandboxLimits
+from webnova.adapters.sandbox.port import IsolationReport, SandboxLimits
 from webnova.adapters.sandbox.probe import probe_isolation
 from webnova.benchkit import BenchReport, BenchRow, percentile
 from webnova.settings import Settings
@@ -29,17 +34,15 @@ def run(settings: Settings) -> BenchReport:
     """Measure bare vs. each sandbox level; `settings` is unused (the sandbox needs none)."""
     del settings
     report = probe_isolation()
-    levels: list[LocalLevel] = (["bubblewrap", "rlimits-only"] if report.level == "bubblewrap"
-                                else ["rlimits-only"])
+    levels: list[str] = (["bubblewrap", "bubblewrap cold", "rlimits-only"]
+                         if report.level == "bubblewrap" else ["rlimits-only"])
     samples: dict[str, list[float]] = {name: [] for name in ["bare", *levels]}
     peak_child_mb: dict[str, float] = {}
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "main.py"
         script.write_text(PROGRAM, encoding="utf-8")
         sessions: dict[str, LocalSession] = {
-            level: stack.enter_context(
-                LocalSandbox(SandboxLimits(), report=report, force_level=level).create())
-            for level in levels}
+            level: stack.enter_context(_sandbox(level, report).create()) for level in levels}
         bare = ["/usr/bin/python3", "-E", "-s", "-B", "-u", str(script)]
         for index in range(WARMUP + REPEATS):
             keep = index >= WARMUP
@@ -50,10 +53,17 @@ def run(settings: Settings) -> BenchReport:
                 start = time.perf_counter()
                 result = session.run_code(PROGRAM, "python")
                 _keep(samples[level], keep, start)
+                session.settle()
                 if result.peak_memory_mb is not None:
                     peak_child_mb[level] = max(peak_child_mb.get(level, 0.0),
                                                result.peak_memory_mb)
     return _report(samples, levels, peak_child_mb, report.warnings)
+
+
+def _sandbox(level: str, report: IsolationReport) -> LocalSandbox:
+    forced: LocalLevel = "rlimits-only" if level == "rlimits-only" else "bubblewrap"
+    return LocalSandbox(SandboxLimits(prewarm=level != "bubblewrap cold"), report=report,
+                        force_level=forced)
 
 
 def _keep(bucket: list[float], keep: bool, start: float) -> None:
@@ -61,7 +71,7 @@ def _keep(bucket: list[float], keep: bool, start: float) -> None:
         bucket.append((time.perf_counter() - start) * 1000)
 
 
-def _report(samples: dict[str, list[float]], levels: list[LocalLevel],
+def _report(samples: dict[str, list[float]], levels: list[str],
             peak_child_mb: dict[str, float],
             warnings: tuple[str, ...]) -> BenchReport:
     out = BenchReport(name="sandbox")
@@ -75,7 +85,7 @@ def _report(samples: dict[str, list[float]], levels: list[LocalLevel],
             out.rows.append(BenchRow(
                 case=f"python start-to-exit p{pct}", backend=f"LocalSandbox {level}",
                 value=round(value, 2), unit="ms", baseline=round(base, 2), higher_is_better=False,
-                target=round(TARGET_RATIO, 3) if level == "bubblewrap" else None,
+                target=round(TARGET_RATIO, 3) if level.startswith("bubblewrap") else None,
                 extra={"x_bare": round(value / base, 2),
                        "child_peak_rss_mb": peak_child_mb.get(level)}))
     out.notes.append(f"{REPEATS} interleaved runs per backend after {WARMUP} warm-ups; "

@@ -8,6 +8,7 @@ The pre-scan is switched off here so the isolation is tested on its own.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -18,7 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,7 @@ DEGRADED_SMOKE = {"fork_bomb.py", "memory_bomb.py", "cpu_spin.py", "disk_fill.py
                   "write_outside.py", "read_shadow.py", "host_env.py", "tcp_local.py",
                   "tcp_outside.py", "kill_parent.py", "daemon.sh", "output_flood.sh",
                   "symlink_escape.py", "proc_escape.py", "prescan_evasion.py", "tcp.js",
-                  "tmp_litter.py"}
+                  "tmp_litter.py", "proxy_local.py"}
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0,
                                 reason="per-session uids (and so this corpus) need root")
@@ -53,6 +54,7 @@ class Program:
     expect: frozenset[str]
     levels: frozenset[str]
     prescan: str
+    network: bool = False  # `hostile-network: registry`: a network session behind the proxy
 
     @property
     def code(self) -> str:
@@ -74,12 +76,13 @@ def load_corpus() -> list[Program]:
         programs.append(Program(path=path, language=LANGUAGE[path.suffix],
                                 expect=frozenset(_header(text, "expect")),
                                 levels=frozenset(_header(text, "levels")),
-                                prescan=_header(text, "prescan")[0]))
+                                prescan=_header(text, "prescan")[0],
+                                network="hostile-network: registry" in text))
     return programs
 
 
 def _cases() -> list[object]:
-    cases = []
+    cases: list[object] = []
     for program in load_corpus():
         for level in ("bubblewrap", "rlimits-only"):
             if level not in program.levels:
@@ -100,6 +103,7 @@ class Host:
     private_dir: Path
     sentinel: subprocess.Popen[bytes]
     port: int
+    registry_port: int
     secrets: tuple[str, ...]
     connections: list[str] = field(default_factory=list)
     canary_text: str = field(default_factory=lambda: f"CANARY-{secrets.token_hex(8)}")
@@ -107,7 +111,8 @@ class Host:
     @property
     def envs(self) -> dict[str, str]:
         return {"CANARY_OPEN": str(self.open_dir), "CANARY_PRIVATE": str(self.private_dir),
-                "HOST_PORT": str(self.port), "SENTINEL_PID": str(self.sentinel.pid)}
+                "HOST_PORT": str(self.port), "SENTINEL_PID": str(self.sentinel.pid),
+                "REGISTRY": f"127.0.0.1:{self.registry_port}"}
 
     def snapshot(self) -> dict[str, str]:
         return {str(p): p.read_text(encoding="utf-8")
@@ -126,8 +131,11 @@ def host() -> Iterator[Host]:
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
     sentinel = subprocess.Popen(["/bin/sleep", "600"])
+    registry = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    registry.bind(("127.0.0.1", 0))
+    registry.listen(16)
     host = Host(open_dir=open_dir, private_dir=private_dir, sentinel=sentinel,
-                port=listener.getsockname()[1],
+                port=listener.getsockname()[1], registry_port=registry.getsockname()[1],
                 secrets=(f"SECRET-{secrets.token_hex(8)}", f"AKIA{secrets.token_hex(8)}"))
     for directory, mode in ((open_dir, 0o666), (private_dir, 0o600)):
         canary = directory / "canary.txt"
@@ -143,12 +151,27 @@ def host() -> Iterator[Host]:
             host.connections.append(str(peer))
             conn.close()
 
+    def answer() -> None:  # the allowlisted "registry": whatever it is asked, the same reply
+        while True:
+            try:
+                conn, _peer = registry.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(0.5)
+                with contextlib.suppress(OSError):
+                    conn.recv(4096)
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n"
+                                 b"Connection: close\r\n\r\nREGISTRY-OK")
+
     threading.Thread(target=accept, daemon=True).start()
+    threading.Thread(target=answer, daemon=True).start()
     with pytest.MonkeyPatch.context() as env:
         env.setenv("WEBNOVA_TEST_CANARY_SECRET", host.secrets[0])
         env.setenv("AWS_SECRET_ACCESS_KEY", host.secrets[1])
         yield host
     listener.close()
+    registry.close()
     sentinel.kill()
     sentinel.wait()
     shutil.rmtree(base)
@@ -162,8 +185,12 @@ def test_hostile_program_is_contained(program: Program, level: str, host: Host) 
         pytest.skip(f"bubblewrap is not usable here: {report.warnings}")
     before = host.snapshot()
     connections = len(host.connections)
-    sandbox = LocalSandbox(LIMITS, report=report, force_level=level)  # type: ignore[arg-type]
-    with sandbox.create(envs=host.envs) as session:
+    limits = LIMITS
+    if program.network:  # the only registry is the fake one; nothing may resolve or leave
+        limits = replace(LIMITS, registry_hosts=(f"127.0.0.1:{host.registry_port}",),
+                         registry_mirrors=False)
+    sandbox = LocalSandbox(limits, report=report, force_level=level)  # type: ignore[arg-type]
+    with sandbox.create(envs=host.envs, network=program.network) as session:
         uid = session.uid
         assert uid is not None
         start = time.monotonic()
@@ -181,6 +208,8 @@ def test_hostile_program_is_contained(program: Program, level: str, host: Host) 
                                                   output[-1500:])
     assert result.detail
     assert result.isolation == level
+    if program.network:
+        assert result.network == ("registry" if level == "bubblewrap" else "off")
     assert elapsed <= LIMITS.wall_timeout_s + SLACK_S
     assert host.snapshot() == before, "a canary was changed"
     assert len(host.connections) == connections, "a connection reached the host"

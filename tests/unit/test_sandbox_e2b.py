@@ -26,6 +26,7 @@ from webnova.adapters.sandbox.port import (
     PathOutsideWorkspace,
     SandboxAuthError,
     SandboxClosed,
+    SandboxLimits,
     SandboxUnavailable,
     ToolchainMissing,
     UnsupportedLanguage,
@@ -115,6 +116,25 @@ def test_a_session_is_created_with_timeout_env_and_network_switch() -> None:
     assert factory.kwargs["envs"] == {"A": "1"}
     assert factory.kwargs["allow_internet_access"] is True
     assert factory.kwargs["api_key"] == "e2b_key"
+    # Registry-only by default: E2B's egress policy allows the registries and denies the rest.
+    assert factory.kwargs["network"] == {
+        "allow_out": ["registry.npmjs.org", "registry.yarnpkg.com", "pypi.org",
+                      "files.pythonhosted.org"],
+        "deny_out": ["0.0.0.0/0"]}
+
+
+def test_e2b_network_modes_follow_the_limits() -> None:
+    factory = Factory()
+    E2BSandbox("k", factory=factory).create(network=False)
+    assert factory.kwargs["allow_internet_access"] is False
+    assert "network" not in factory.kwargs
+    limits = SandboxLimits(registry_hosts=("127.0.0.1:8080", "[::1]:3141", "pypi.org"))
+    E2BSandbox("k", factory=factory, limits=limits).create(network=True)
+    assert factory.kwargs["network"]["allow_out"] == ["127.0.0.1", "::1", "pypi.org"]
+    E2BSandbox("k", factory=factory, limits=SandboxLimits(network_mode="host")).create(
+        network=True)
+    assert factory.kwargs["allow_internet_access"] is True
+    assert "network" not in factory.kwargs
 
 
 def test_python_runs_in_the_interpreter_and_maps_the_execution() -> None:
@@ -201,7 +221,7 @@ def test_files_round_trip_and_stay_under_the_home_directory() -> None:
     (httpx.ConnectError("[Errno -3] Temporary failure in name resolution"), SandboxUnavailable),
     (httpx.ReadTimeout("timed out"), SandboxUnavailable),
     (AuthenticationException("Invalid API key"), SandboxAuthError),
-    (RateLimitException("429"), SandboxUnavailable),
+    (RateLimitException("429"), SandboxUnavailable),  # type: ignore[no-untyped-call]
 ])
 def test_transport_and_authentication_failures_become_clear_sandbox_errors(
         error: Exception, expected: type[Exception]) -> None:

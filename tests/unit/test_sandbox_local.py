@@ -8,6 +8,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -373,10 +374,15 @@ def test_the_network_is_off_unless_the_session_allows_it(level: str) -> None:
             "    print('connected')\nexcept OSError as exc:\n    print('refused', exc)")
     limits = SandboxLimits(prescan_block=False)
     sandbox = LocalSandbox(limits, report=REPORT, force_level=level)  # type: ignore[arg-type]
+    host = LocalSandbox(replace(limits, network_mode="host"), report=REPORT,
+                        force_level=level)  # type: ignore[arg-type]
     try:
         with sandbox.create(network=False) as closed:
             assert closed.run_code(code, "python").stdout.startswith("refused")
-        with sandbox.create(network=True) as open_:
+        # By default a network session gets only the registry proxy, never the host's loopback.
+        with sandbox.create(network=True) as registry_only:
+            assert registry_only.run_code(code, "python").stdout.startswith("refused")
+        with host.create(network=True) as open_:
             assert open_.run_code(code, "python").stdout == "connected\n"
     finally:
         listener.close()

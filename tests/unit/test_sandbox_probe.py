@@ -24,7 +24,7 @@ def test_with_e2b_configured_the_level_is_e2b() -> None:
 
 
 def test_without_bubblewrap_the_probe_degrades_visibly(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(probe.shutil, "which", lambda *args, **kwargs: None)
+    monkeypatch.setattr("shutil.which", lambda *args, **kwargs: None)
     report = probe.probe_local(SandboxLimits())
     assert report.level == "rlimits-only"
     assert report.bwrap is None
@@ -35,7 +35,7 @@ def test_without_bubblewrap_the_probe_degrades_visibly(monkeypatch: pytest.Monke
 def test_a_bubblewrap_that_cannot_make_namespaces_degrades_with_its_error(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # /bin/false stands in for bwrap under a seccomp profile that refuses namespaces.
-    monkeypatch.setattr(probe.shutil, "which", lambda *args, **kwargs: "/bin/false")
+    monkeypatch.setattr("shutil.which", lambda *args, **kwargs: "/bin/false")
     report = probe.probe_local(SandboxLimits())
     assert report.level == "rlimits-only"
     assert any("cannot create namespaces" in warning for warning in report.warnings)
@@ -46,3 +46,33 @@ def test_the_degraded_level_still_runs_code() -> None:
         result = session.run_code("print('still works')", "python")
     assert result.stdout == "still works\n"
     assert result.isolation == "rlimits-only"
+
+
+def test_the_probe_reports_the_network_level_it_proved() -> None:
+    report = probe.probe_isolation()
+    if report.level == "bubblewrap":
+        # Proven by a ping through the in-sandbox forwarder to the host proxy.
+        assert report.network == "registry"
+        assert "registry-only-network" in report.features
+    else:
+        assert report.network == "off"
+        assert any("no network namespace" in warning for warning in report.warnings)
+    assert probe.probe_local(SandboxLimits(network_mode="host")).network == "host"
+
+
+def test_a_broken_registry_path_is_reported_as_no_network(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    if probe.probe_isolation().level != "bubblewrap":
+        pytest.skip("registry networking needs bubblewrap")
+    from webnova.adapters.sandbox import local
+
+    # No interpreter for the in-sandbox forwarder: the ping cannot get through.
+    monkeypatch.setattr(local, "SYSTEM_PYTHON", "/nonexistent/python3")
+    report = probe.probe_local(SandboxLimits())
+    assert report.level == "bubblewrap"
+    assert report.network == "off"
+    assert any("Registry-only networking does not work here" in w for w in report.warnings)
+    assert "registry-only-network" not in report.features
+    sandbox = LocalSandbox(report=report)
+    with sandbox.create(network=True) as session:
+        assert session.network == "off"  # never more than the probe proved

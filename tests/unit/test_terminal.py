@@ -6,6 +6,7 @@ import base64
 import json
 import secrets
 import shutil
+import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -367,3 +368,36 @@ def test_commands_also_run_at_the_degraded_isolation_level(project: Path, owners
     result = terminal.execute(token, "wc -l notes.txt")
     assert result.stdout == "2 notes.txt\n"
     assert result.isolation == "rlimits-only"
+
+
+def test_package_managers_reach_only_the_registry_proxy(project: Path, owners: Any,
+                                                        audit: Audit, clock: Clock) -> None:
+    from webnova.adapters.sandbox.probe import probe_isolation
+
+    if probe_isolation().network != "registry":
+        pytest.skip("registry-only networking needs bubblewrap")
+    if shutil.which("pip3") is None:
+        pytest.skip("pip3 is not installed")
+    database = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # stands in for PostgreSQL
+    database.bind(("127.0.0.1", 0))
+    database.listen(4)
+    database.settimeout(0.5)
+    port = database.getsockname()[1]
+    limits = SandboxLimits(terminal_timeout_s=30, terminal_output_bytes=16384,
+                           registry_hosts=("registry.invalid",), registry_mirrors=False)
+    terminal = _terminal(project, owners, audit, clock, runner=None, limits=limits)
+    token = terminal.issue_token(TENANT, OWNER, PROJECT).token
+    assert token is not None
+    try:
+        result = terminal.execute(
+            token, "pip3 download --no-deps --no-cache-dir --retries 0 --timeout 5 -d /tmp/dl "
+                   f"--index-url http://127.0.0.1:{port}/simple/ left-pad")
+        assert not result.ok
+        assert "No matching distribution" in result.stderr
+        # The run's one-sentence outcome names what the proxy refused, and why.
+        assert result.error is not None
+        assert f"127.0.0.1:{port} is not an allowed package registry" in result.error
+        with pytest.raises(TimeoutError):
+            database.accept()  # nothing reached the host's loopback service
+    finally:
+        database.close()

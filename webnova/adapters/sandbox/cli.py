@@ -87,6 +87,7 @@ def _print_result(result: ExecResult) -> None:
         (_("timed out"), _("yes") if result.timed_out else _("no")),
         (_("stop reason"), f"{result.stop_reason}: {result.detail}"),
         (_("isolation"), result.isolation),
+        (_("network"), result.network or "-"),
         (_("duration"), _("{seconds} s").format(seconds=f"{result.duration_s:.3f}")),
     ]
     for label, value in rows:
@@ -105,6 +106,7 @@ def probe(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
     if report.latency_ms is not None:
         _out.print(_("start-to-exit of `true`: {ms} ms (bare: {bare} ms)").format(
             ms=report.latency_ms, bare=report.bare_latency_ms))
+    _out.print(_("network sessions get: {network}").format(network=report.network))
     _out.print(_("features: {features}").format(features=", ".join(report.features)))
     for warning in report.warnings:
         _err.print(f"[yellow]{warning}[/yellow]")

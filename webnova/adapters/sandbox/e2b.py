@@ -27,6 +27,7 @@ from e2b.exceptions import (
 )
 
 from webnova.adapters.sandbox.languages import EXTENSIONS, normalize
+from webnova.adapters.sandbox.netproxy import split_host_port
 from webnova.adapters.sandbox.port import (
     AuditSink,
     ExecResult,
@@ -68,6 +69,20 @@ def _default_factory() -> Callable[..., Any]:
     return Sandbox.create  # type: ignore[no-any-return]
 
 
+E2B_ALL_TRAFFIC = "0.0.0.0/0"  # e2b.sandbox.network.ALL_TRAFFIC
+
+
+def registry_egress(hosts: Sequence[str]) -> dict[str, list[str]]:
+    """E2B's egress policy for registry-only networking: the registry hosts, nothing else."""
+    names: list[str] = []
+    for host in hosts:
+        parsed = split_host_port(host.strip())
+        name = parsed[0] if parsed else host.strip().strip("[]")
+        if name:
+            names.append(name)
+    return {"allow_out": list(dict.fromkeys(names)), "deny_out": [E2B_ALL_TRAFFIC]}
+
+
 class E2BSandbox:
     """Sandbox provider backed by E2B."""
 
@@ -84,7 +99,7 @@ class E2BSandbox:
 
     def isolation_report(self) -> IsolationReport:
         """E2B runs each session in its own microVM."""
-        return IsolationReport(level="e2b", latency_ms=None, uid_separation=False,
+        return IsolationReport(level="e2b", latency_ms=None, uid_separation=False, network="remote",
                                features=("microvm", "network-policy", "remote"))
 
     def create(self, *, timeout: float | None = None, envs: Mapping[str, str] | None = None,
@@ -94,10 +109,13 @@ class E2BSandbox:
         if not isinstance(lifetime, int | float) or lifetime <= 0:
             raise InvalidInput(_("The timeout must be a positive number of seconds."))
         factory = self._factory or _default_factory()
+        extra: dict[str, Any] = {}
+        if network and self.limits.network_mode == "registry":
+            extra["network"] = registry_egress(self.limits.registry_hosts)
         with translate_errors():
             sandbox = factory(template=self._template, timeout=max(1, int(lifetime)),
                               envs=validate_envs(envs), allow_internet_access=bool(network),
-                              api_key=self._api_key)
+                              api_key=self._api_key, **extra)
         return E2BSession(sandbox, limits=self.limits, audit=self._audit)
 
 

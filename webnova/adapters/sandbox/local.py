@@ -16,6 +16,14 @@ Layers, outermost first (each holds when the one inside it fails):
 * a supervisor that enforces the wall-clock limit, caps output, watches the disk the job uses
   and kills the whole process tree, then says why the run stopped.
 
+A session opened with network=True keeps its own network namespace under bubblewrap: its only
+way out is the allowlisting package-registry proxy (`netproxy.py`), reached through a Unix
+socket and the in-sandbox forwarder (`forwarder.py`). Without bubblewrap such a session gets no
+network at all, unless `SandboxLimits.network_mode` is "host"; every result names its network.
+
+Start-up cost: a session that runs code again pre-starts the next run's bwrap (namespaces and
+mounts made, limits set, held before anything runs) and uses it only for exactly that launch.
+
 Without bubblewrap the same code runs at the "rlimits-only" level and every result says so;
 `probe.py` decides which level this host gets.
 """
@@ -30,6 +38,7 @@ import os
 import re
 import resource
 import secrets
+import select
 import selectors
 import shlex
 import shutil
@@ -42,6 +51,7 @@ import time
 import weakref
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -49,6 +59,17 @@ from types import TracebackType
 from typing import Literal, Self
 
 from webnova.adapters.sandbox.languages import EXTENSIONS, RunPlan, reachable, resolve
+from webnova.adapters.sandbox.netproxy import (
+    FORWARDER_NAME,
+    INSIDE_NET_DIR,
+    INSIDE_PROXY_PORT,
+    SOCKET_NAME,
+    Allowlist,
+    Mirrors,
+    RegistryProxy,
+    host_pip_mirrors,
+    proxy_env,
+)
 from webnova.adapters.sandbox.port import (
     AuditSink,
     ExecResult,
@@ -56,6 +77,7 @@ from webnova.adapters.sandbox.port import (
     FileMissing,
     InvalidInput,
     IsolationReport,
+    NetworkLevel,
     PathOutsideWorkspace,
     PrescanOverride,
     PrescanVerdict,
@@ -74,6 +96,8 @@ from webnova.i18n import _
 LocalLevel = Literal["bubblewrap", "rlimits-only"]
 INSIDE_ROOT = "/workspace"
 _PATH = "/usr/local/bin:/usr/bin:/bin"
+# Runs the in-sandbox forwarder of network sessions (under /usr, which every sandbox binds).
+SYSTEM_PYTHON = "/usr/bin/python3"
 # /etc entries a program legitimately needs; the rest of /etc (package manager tokens, service
 # configs) stays out of the sandbox.
 _ETC_ENTRIES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "nsswitch.conf",
@@ -350,7 +374,7 @@ class Launch:
     def popen(self) -> subprocess.Popen[bytes]:
         """Start the process in its own session, with the limits applied."""
         if self.hold:
-            return self._popen_held()
+            return HeldLaunch.start(self).go().proc
         ids: dict[str, object] = {}
         if self.uid is not None:
             ids = {"user": self.uid, "group": self.gid, "extra_groups": []}
@@ -359,34 +383,117 @@ class Launch:
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
             umask=self.umask, close_fds=True, preexec_fn=self.limits.apply, **ids)
 
-    def _popen_held(self) -> subprocess.Popen[bytes]:
+
+@dataclass
+class HeldLaunch:
+    """A bwrap that made its namespaces and mounts and now waits at `--block-fd`.
+
+    `ready()` applies the limits to its child, `go()` lets the program start. A session may
+    start the next run's sandbox ahead of time this way (`SandboxLimits.prewarm`): it is used
+    only when the next run needs exactly the same launch (argv, environment, limits), so the
+    isolation is the same as a cold start; otherwise it is discarded. The limits are set before
+    the program could start, so even a block pipe closed early never runs anything unlimited.
+    """
+
+    launch: Launch
+    proc: subprocess.Popen[bytes]
+    info_r: int
+    block_w: int
+    child: int | None = None
+    settled: bool = False
+    init_fd: int = -1  # pidfd of bwrap's child, the PID namespace's init
+
+    @classmethod
+    def start(cls, launch: Launch) -> HeldLaunch:
+        """Spawn bwrap with the info and block pipes (vfork-friendly: no Python in the child)."""
         info_r, info_w = os.pipe()
         block_r, block_w = os.pipe()
-        split = self.argv.index("--")
-        argv = [*self.argv[:split], "--info-fd", str(info_w), "--block-fd", str(block_r),
-                *self.argv[split:]]
+        split = launch.argv.index("--")
+        argv = [*launch.argv[:split], "--info-fd", str(info_w), "--block-fd", str(block_r),
+                *launch.argv[split:]]
         try:
             proc = subprocess.Popen(
-                argv, env=self.env, cwd=self.cwd, stdin=subprocess.DEVNULL,
+                argv, env=launch.env, cwd=launch.cwd, stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                umask=self.umask, close_fds=True, pass_fds=(info_w, block_r))
+                umask=launch.umask, close_fds=True, pass_fds=(info_w, block_r))
+        except BaseException:
+            os.close(info_r)
+            os.close(block_w)
+            raise
         finally:
             os.close(info_w)
             os.close(block_r)
+        return cls(launch=launch, proc=proc, info_r=info_r, block_w=block_w)
+
+    def ready(self) -> bool:
+        """Wait for bwrap's child and set its limits (once); False when bwrap failed."""
+        if not self.settled:
+            self.settled = True
+            try:
+                self.child = _read_child_pid(self.info_r)
+                if self.child is not None:
+                    self.launch.limits.apply_to(self.child)
+            except OSError:
+                self.child = None
+            if self.child is not None:
+                # Opened while the child is held, so the pid cannot have been reused. Without
+                # it (an old kernel) the run ends with the sweep by uid instead.
+                with contextlib.suppress(OSError, AttributeError):
+                    self.init_fd = os.pidfd_open(self.child)
+        return self.child is not None
+
+    def go(self) -> Self:
+        """Let the program start; on failure bwrap's stderr says why and nothing ran."""
         try:
-            child = _read_child_pid(info_r)
-            if child is not None:
-                self.limits.apply_to(child)
-                os.write(block_w, b"1")
+            if self.ready():
+                os.write(self.block_w, b"1")
         except OSError:
-            child = None
+            self.child = None
         finally:
-            os.close(info_r)
-            os.close(block_w)
-        if child is None:
-            # bwrap failed before it made its child; its stderr says why. Nothing was run.
-            _kill_group(proc.pid)
-        return proc
+            self._close()
+        if self.child is None:
+            _kill_group(self.proc.pid)
+        return self
+
+    def namespace_gone(self, timeout: float) -> bool:
+        """Wait until the namespace's init has exited, which means every process in it is gone.
+
+        bwrap itself reports the program's exit as soon as the program ends; its init then
+        kills the rest of the namespace, and the kernel completes the init's exit only after
+        all of them are reaped, so a readable pidfd of the init proves the namespace is empty.
+        """
+        if self.init_fd < 0:
+            return False
+        poller = select.poll()
+        poller.register(self.init_fd, select.POLLIN)
+        return bool(poller.poll(timeout * 1000))
+
+    def close_init(self) -> None:
+        """Release the init's pidfd."""
+        if self.init_fd >= 0:
+            os.close(self.init_fd)
+            self.init_fd = -1
+
+    def discard(self) -> None:
+        """Kill it unstarted (the block pipe stays open until it is dead) and reap it."""
+        if self.child is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self.child, signal.SIGKILL)
+        _kill_group(self.proc.pid)
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            self.proc.wait(timeout=5)
+        self._close()
+        self.close_init()
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()
+
+    def _close(self) -> None:
+        for fd in (self.info_r, self.block_w):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.info_r = self.block_w = -1
 
 
 def _read_child_pid(fd: int, timeout: float = 10.0) -> int | None:
@@ -423,6 +530,35 @@ class _Outcome:
     rusage: resource.struct_rusage | None = None
     duration_s: float = 0.0
     killed_at: float | None = None
+
+
+@cache
+def _prestarter() -> ThreadPoolExecutor:
+    """The one thread that pre-starts sandboxes; it lives as long as the process.
+
+    bwrap's --die-with-parent is PR_SET_PDEATHSIG, which fires when the *thread* that spawned
+    it exits, so a short-lived thread would kill its pre-started sandbox.
+    """
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-prestart")
+
+
+def _prestart(launch: Launch) -> HeldLaunch | None:
+    try:
+        held = HeldLaunch.start(launch)
+    except (OSError, ValueError):
+        return None
+    held.ready()
+    return held
+
+
+def _run_stem(run: int) -> str:
+    """Workspace path, without extension, of run `run`'s program (a hyphen: not importable)."""
+    return f".webnova/run-{run}"
+
+
+def _ended_by_itself(out: _Outcome | None) -> bool:
+    """A run that exited without being killed (after a kill, the sweep by uid runs)."""
+    return out is not None and out.status is not None and out.killed_at is None
 
 
 def _kill_group(pid: int) -> None:
@@ -671,12 +807,34 @@ class LocalSandbox:
         self._audit = audit
         if force_level == "bubblewrap" and report.bwrap is None:
             raise SandboxError(_("bubblewrap is not available on this host."))
+        self._mirrors: Mirrors | None = None
         level = force_level or report.level
         self.level: LocalLevel = "bubblewrap" if level == "bubblewrap" else "rlimits-only"
 
     def isolation_report(self) -> IsolationReport:
         """The probe's findings, with the level this provider actually uses."""
-        return self._report.model_copy(update={"level": self.level})
+        return self._report.model_copy(update={"level": self.level,
+                                               "network": self.network_level(True)})
+
+    def network_level(self, requested: bool) -> NetworkLevel:
+        """The network a session gets when it asks for `requested`; never more than proven."""
+        if not requested:
+            return "off"
+        if self.limits.network_mode == "host":
+            return "host"
+        if self.level == "bubblewrap" and self._report.network == "registry":
+            return "registry"
+        return "off"  # registry-only networking needs a network namespace and the proxy
+
+    def mirrors(self) -> Mirrors:
+        """The host's pip mirrors made usable inside (empty unless `registry_mirrors`)."""
+        if self._mirrors is None:
+            self._mirrors = host_pip_mirrors() if self.limits.registry_mirrors else Mirrors()
+        return self._mirrors
+
+    def allowlist(self) -> Allowlist:
+        """Registry hosts plus the hosts of http(s) pip mirrors."""
+        return Allowlist.parse([*self.limits.registry_hosts, *self.mirrors().hosts])
 
     def create(self, *, timeout: float | None = None, envs: Mapping[str, str] | None = None,
                network: bool = False, workspace: Path | None = None) -> LocalSession:
@@ -707,12 +865,42 @@ class _Resources:
     lease: UidLease | None
     etc_dir: Path | None
     tmp_dir: Path
+    proxy: RegistryProxy | None = None
+    warm: Future[HeldLaunch | None] | None = None
     closed: bool = False
+
+    def settle(self) -> None:
+        """Wait for a pre-start in progress (the pre-started sandbox is kept)."""
+        if self.warm is not None:
+            wait([self.warm])
+
+    def take_warm(self) -> HeldLaunch | None:
+        """The pre-started sandbox for the next run, if any (waits for it to be started)."""
+        future, self.warm = self.warm, None
+        if future is None or future.exception() is not None:
+            return None  # a failed pre-start only means a cold start
+        return future.result()
+
+    def prewarm(self, launch: Launch) -> None:
+        """Start `launch` held at its block pipe in the background, for the next run."""
+        if self.closed:
+            return
+        self.warm = _prestarter().submit(_prestart, launch)
+        if self.closed:  # closed meanwhile from another thread: do not leave it behind
+            held = self.take_warm()
+            if held is not None:
+                held.discard()
 
     def release(self) -> None:
         if self.closed:
             return
         self.closed = True
+        held = self.take_warm()
+        if held is not None:
+            held.discard()
+        if self.proxy is not None:
+            self.proxy.close()
+            shutil.rmtree(self.proxy.directory, ignore_errors=True)
         if self.lease is not None:
             kill_uid(self.lease.uid)
             remove_litter(self.lease.uid)
@@ -733,10 +921,11 @@ class LocalSession:
         self._provider = provider
         self._limits = provider.limits
         self._envs = envs
-        self._network = network
+        self._net: NetworkLevel = provider.network_level(network)
         self._expires = time.monotonic() + lifetime
         self._lock = threading.Lock()
         self._runs = 0
+        self._plans: dict[str, RunPlan] = {}
         self.id = secrets.token_hex(8)
         root = workspace_root(self._limits)
         lease = lease_uid(self._limits, project_gid(self._limits, project) if project else None)
@@ -760,6 +949,10 @@ class LocalSession:
             raise
         self._res = _Resources(workspace=workspace, temporary=project is None, lease=lease,
                                etc_dir=etc_dir, tmp_dir=tmp_dir)
+        if self._net == "registry":
+            self._res.proxy = RegistryProxy(
+                root / ".net" / self.id, provider.allowlist(), label=self.id,
+                connect_timeout_s=self._limits.proxy_connect_timeout_s)
         self._finalizer = weakref.finalize(self, self._res.release)
         if lease is not None and provider.level == "rlimits-only":
             kill_uid(lease.uid)  # leftovers of a crashed run that had this uid
@@ -776,6 +969,18 @@ class LocalSession:
         """The workspace directory on the host."""
         return self._res.workspace
 
+    def settle(self) -> None:
+        """Wait until background work for the next run (pre-starting its sandbox) is done.
+
+        Benchmarks call it so that work does not compete with what they time next.
+        """
+        self._res.settle()
+
+    @property
+    def network(self) -> NetworkLevel:
+        """The network every run of this session has."""
+        return self._net
+
     @property
     def uid(self) -> int | None:
         """The session's uid, or None when runs keep WebNova's uid."""
@@ -788,10 +993,7 @@ class LocalSession:
         """Write `code` into the workspace and run it; the pre-scan may refuse it first."""
         self._check_open()
         code = validate_code(code, self._limits)
-        lease = self._res.lease
-        plan = resolve(language, limits=self._limits, uid=lease.uid if lease else None,
-                       gid=lease.gid if lease else None,
-                       can_bind=self.isolation == "bubblewrap")
+        plan = self._plan(language)
         wall = validate_timeout(timeout, self._limits)
         verdict = screen(code, plan.language, block=self._limits.prescan_block,
                          override=override, audit=self._provider.audit,
@@ -800,11 +1002,23 @@ class LocalSession:
             return self._blocked(verdict, plan.language)
         with self._lock:
             self._runs += 1
-            rel_dir = f".webnova/run-{self._runs}"
-            src = f"{rel_dir}/main.{EXTENSIONS[plan.language]}"
+            # Flat files (no directory per run): one file creation is the only disk work.
+            stem = _run_stem(self._runs)
+            src = f"{stem}.{EXTENSIONS[plan.language]}"
             self._write(src, code.encode("utf-8"))
-            argv = plan.command(self._inside(src), self._inside(f"{rel_dir}/main"))
-            return self._execute(argv, ".", wall, plan, verdict)
+            argv = plan.command(self._inside(src), self._inside(f"{stem}.bin"))
+            return self._execute(argv, ".", wall, plan, verdict, repeat=self._runs > 1)
+
+    def _plan(self, language: str) -> RunPlan:
+        """The run plan of a language, found once per session (a missing tool is not cached)."""
+        plan = self._plans.get(language) if isinstance(language, str) else None
+        if plan is None:
+            lease = self._res.lease
+            plan = resolve(language, limits=self._limits, uid=lease.uid if lease else None,
+                           gid=lease.gid if lease else None,
+                           can_bind=self.isolation == "bubblewrap")
+            self._plans[language] = plan
+        return plan
 
     def run_command(self, command: str | Sequence[str], *, cwd: str = ".",
                     timeout: float | None = None,
@@ -832,7 +1046,11 @@ class LocalSession:
             return self._execute(argv, rel_cwd, wall, plan, verdict)
 
     def _execute(self, argv: list[str], rel_cwd: str, wall: float, plan: RunPlan,
-                 verdict: PrescanVerdict) -> ExecResult:
+                 verdict: PrescanVerdict, *, repeat: bool = False) -> ExecResult:
+        """Run one launch to its end.
+
+        With `repeat` (a session running code again), the next run's sandbox is pre-started.
+        """
         wall = min(wall, max(0.1, self._expires - time.monotonic()))
         cpu = self._limits.cpu_seconds + plan.extra_cpu_s
         launch = self._launch(argv, rel_cwd, plan, cpu)
@@ -842,22 +1060,35 @@ class LocalSession:
                 kill_uid(lease.uid)
 
         try:
-            proc = launch.popen()
+            held = self._start(launch)
+            proc = held.proc if held is not None else launch.popen()
         except OSError as exc:
             raise SandboxError(_("The sandbox could not start the program: {error}").format(
                 error=exc.strerror or exc)) from exc
+        out: _Outcome | None = None
         try:
             degraded_uid = lease.uid if lease and self.isolation == "rlimits-only" else None
             out = Supervisor(self._limits, self.workspace, sweep, degraded_uid).run(proc, wall)
         finally:
-            # A daemon that called setsid() is only found by its uid; inside bubblewrap the
-            # namespace's processes are already dying, and this waits until they are gone.
-            sweep()
+            if not (_ended_by_itself(out) and held is not None and held.namespace_gone(2.0)):
+                # A daemon that called setsid() is only found by its uid; after a kill the
+                # namespace's processes may still be dying, and this waits until they are gone.
+                sweep()
+            if held is not None:
+                held.close_init()
             for pipe in (proc.stdout, proc.stderr):
                 if pipe is not None:
                     pipe.close()
+        # Only with a uid of our own: without one the process limit (counted from WebNova's
+        # own processes) changes between runs, so a pre-started sandbox would never match.
+        if repeat and launch.hold and lease is not None and self._limits.prewarm:
+            self._res.prewarm(self._next_launch(argv, plan, cpu))
         reason, code, sig, detail = classify(out, self.isolation, self._limits, cpu,
                                              plan.memory_mb)
+        denied = tuple(self._res.proxy.take_denials()) if self._res.proxy else ()
+        if denied:
+            detail = f"{detail} " + _("The package proxy refused: {reasons}").format(
+                reasons="; ".join(dict.fromkeys(denied)))
         usage = out.rusage
         return ExecResult(
             exit_code=code, stdout=out.stdout.decode("utf-8", "replace"),
@@ -868,7 +1099,26 @@ class LocalSession:
             cpu_s=_cpu_seconds(out),
             peak_memory_mb=round(usage.ru_maxrss / 1024, 1) if usage else None,
             stdout_truncated=out.stdout_truncated, stderr_truncated=out.stderr_truncated,
-            prescan=verdict if verdict.findings else None)
+            prescan=verdict if verdict.findings else None, network=self._net,
+            network_denied=denied)
+
+    def _start(self, launch: Launch) -> HeldLaunch | None:
+        """Start a bubblewrap launch; None for a launch without it (`popen` starts those).
+
+        The pre-started sandbox is used when it was made for exactly this launch.
+        """
+        held = self._res.take_warm()
+        if held is not None:
+            if held.launch == launch and held.ready():
+                return held.go()
+            held.discard()
+        return HeldLaunch.start(launch).go() if launch.hold else None
+
+    def _next_launch(self, argv: list[str], plan: RunPlan, cpu: int) -> Launch:
+        """The launch the next `run_code` of the same language will ask for."""
+        current = f"{INSIDE_ROOT}/{_run_stem(self._runs)}."
+        following = f"{INSIDE_ROOT}/{_run_stem(self._runs + 1)}."
+        return self._launch([a.replace(current, following) for a in argv], ".", plan, cpu)
 
     def _launch(self, argv: list[str], rel_cwd: str, plan: RunPlan, cpu: int) -> Launch:
         lease = self._res.lease
@@ -891,7 +1141,7 @@ class LocalSession:
                          if os.getuid() != 0 else None)
         limits = Rlimits(cpu_s=cpu, address_space_mb=plan.memory_mb, processes=processes,
                          file_mb=self._limits.max_file_mb, open_files=self._limits.max_open_files,
-                         block_network=not bubblewrap and not self._network)
+                         block_network=not bubblewrap and self._net != "host")
         uid, gid = (lease.uid, lease.gid) if lease else (None, None)
         umask = 0o002 if not self._res.temporary else 0o077
         if not bubblewrap:
@@ -905,7 +1155,9 @@ class LocalSession:
         bwrap = self._provider.bwrap
         assert bwrap is not None
         assert self._res.etc_dir is not None
-        args = [bwrap, *bwrap_namespaces(privileged=lease is not None, network=self._network),
+        if self._net == "registry":
+            argv = self._through_proxy(argv, env)
+        args = [bwrap, *bwrap_namespaces(privileged=lease is not None, network=self._net == "host"),
                 "--die-with-parent", "--new-session", *host_dirs(),
                 "--ro-bind", str(_etc_base(workspace_root(self._limits))), "/etc"]
         for name in ("passwd", "group"):
@@ -914,10 +1166,14 @@ class LocalSession:
         args += ["--dev", "/dev", "--proc", "/proc",
                  "--perms", "01777", "--size", tmpfs_size, "--tmpfs", "/tmp",
                  "--perms", "01777", "--size", tmpfs_size, "--tmpfs", "/dev/shm"]
+        made = set()
         if plan.binds:
             args += ["--perms", "0755", "--dir", "/opt"]
+            made.add("/opt")
         for host, inside in plan.binds:
             args += ["--ro-bind", host, inside]
+        if self._net == "registry":
+            args += self._proxy_binds(made)
         args += ["--bind", str(self.workspace), INSIDE_ROOT]
         git_dir = self.workspace / ".git"
         if not self._res.temporary and git_dir.exists() and not git_dir.is_symlink():
@@ -938,6 +1194,32 @@ class LocalSession:
         # reach only the sandboxed program, never the launcher that sets up the namespaces.
         return Launch(argv=args, env={"PATH": _PATH}, cwd="/", limits=limits, uid=None, gid=None,
                       umask=umask, hold=True)
+
+    def _through_proxy(self, argv: list[str], env: dict[str, str]) -> list[str]:
+        """Start the registry proxy; the program starts behind the in-sandbox forwarder."""
+        assert self._res.proxy is not None
+        self._res.proxy.start()
+        env.update(self._provider.mirrors().env)
+        env.update(proxy_env(INSIDE_PROXY_PORT))
+        return [SYSTEM_PYTHON, "-I", "-S", f"{INSIDE_NET_DIR}/{FORWARDER_NAME}",
+                str(INSIDE_PROXY_PORT), f"{INSIDE_NET_DIR}/{SOCKET_NAME}", *argv]
+
+    def _proxy_binds(self, made: set[str]) -> list[str]:
+        """Binds for the proxy directory and local pip mirrors, with traversable parents.
+
+        bwrap makes missing mount points under the run's umask (0o077 for a scratch session),
+        which would hide them from the session uid, so parents get explicit 0755 directories.
+        """
+        assert self._res.proxy is not None
+        args: list[str] = []
+        for host, inside in ((str(self._res.proxy.directory), INSIDE_NET_DIR),
+                             *((path, path) for path in self._provider.mirrors().binds)):
+            for parent in reversed(Path(inside).parents[:-1]):
+                if str(parent) not in made and not str(parent).startswith(("/usr", "/etc")):
+                    made.add(str(parent))
+                    args += ["--perms", "0755", "--dir", str(parent)]
+            args += ["--ro-bind", host, inside]
+        return args
 
     def _blocked(self, verdict: PrescanVerdict, language: str | None) -> ExecResult:
         return ExecResult(exit_code=None, stdout="", stderr="", stop_reason="blocked",

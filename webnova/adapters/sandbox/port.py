@@ -20,6 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from webnova.i18n import _
 
 IsolationLevel = Literal["bubblewrap", "rlimits-only", "e2b"]
+# What a session opened with network=True gets: "registry" = its own network namespace whose only
+# way out is the allowlisting package-registry proxy; "host" = the host's network, unfiltered;
+# "off" = no network at all (registry-only networking needs bubblewrap); "remote" = E2B's policy.
+NetworkLevel = Literal["off", "registry", "host", "remote"]
+DEFAULT_REGISTRY_HOSTS = ("registry.npmjs.org", "registry.yarnpkg.com", "pypi.org",
+                          "files.pythonhosted.org")
 StopReason = Literal[
     "exited",           # the program ended by itself; see exit_code
     "timeout",          # wall-clock limit reached, the whole process tree was killed
@@ -69,6 +75,15 @@ class SandboxLimits:
     terminal_output_bytes: int = 256 << 10
     runtime_health_timeout_s: float = 30.0
     runtime_stop_grace_s: float = 5.0
+    # network=True sessions: "registry" allows only `registry_hosts` (and the hosts of the host's
+    # pip mirrors when `registry_mirrors`) through a proxy; "host" gives the host's network.
+    network_mode: Literal["registry", "host"] = "registry"
+    registry_hosts: tuple[str, ...] = DEFAULT_REGISTRY_HOSTS
+    registry_mirrors: bool = True
+    proxy_connect_timeout_s: float = 10.0
+    # A session that runs code again pre-starts the next run's sandbox (the same launch, so the
+    # same isolation) and keeps bubblewrap's namespace and mount setup off the start-to-exit path.
+    prewarm: bool = True
 
 
 class _Model(BaseModel):
@@ -120,6 +135,10 @@ class ExecResult(_Model):
     stderr_truncated: bool = False
     result: str | None = Field(default=None, description="Rich result text (E2B cells).")
     prescan: PrescanVerdict | None = None
+    network: NetworkLevel | None = Field(default=None,
+                                         description="The network the run had (None: unknown).")
+    network_denied: tuple[str, ...] = Field(
+        default=(), description="Translated reasons the registry proxy refused connections.")
 
     @property
     def ok(self) -> bool:
@@ -145,6 +164,8 @@ class IsolationReport(_Model):
     bare_latency_ms: float | None = None
     bwrap: str | None = None
     uid_separation: bool = Field(description="Runs drop to a per-session unprivileged uid.")
+    network: NetworkLevel = Field(default="off",
+                                  description="What a session opened with network=True gets.")
     features: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 

@@ -15,8 +15,14 @@ import time
 from collections.abc import Callable
 from functools import cache
 
-from webnova.adapters.sandbox.local import LocalLevel, LocalSandbox, network_filter_available
-from webnova.adapters.sandbox.port import IsolationReport, SandboxError, SandboxLimits
+from webnova.adapters.sandbox.local import (
+    SYSTEM_PYTHON,
+    LocalLevel,
+    LocalSandbox,
+    network_filter_available,
+)
+from webnova.adapters.sandbox.netproxy import INSIDE_PROXY_PORT
+from webnova.adapters.sandbox.port import IsolationReport, NetworkLevel, SandboxError, SandboxLimits
 from webnova.i18n import _
 
 _TRUE = "/usr/bin/true" if os.path.exists("/usr/bin/true") else "/bin/true"  # noqa: PTH110
@@ -30,7 +36,7 @@ def probe_isolation(e2b: bool = False) -> IsolationReport:
         e2b: Whether the E2B sandbox is configured; it is then the level, and nothing local runs.
     """
     if e2b:
-        return IsolationReport(level="e2b", latency_ms=None, uid_separation=False,
+        return IsolationReport(level="e2b", latency_ms=None, uid_separation=False, network="remote",
                                features=("microvm", "network-policy", "remote"))
     return probe_local(SandboxLimits())
 
@@ -58,10 +64,23 @@ def probe_local(limits: SandboxLimits) -> IsolationReport:
                               "({error}); falling back to rlimits and timeouts only.").format(
                 error=problem))
     latency = _level_latency(limits, bwrap, level)
+    network: NetworkLevel = "off"
+    if level == "bubblewrap":
+        assert bwrap is not None
+        network, problem = _try_registry_network(limits, bwrap)
+        if problem is not None:
+            warnings.append(_("Registry-only networking does not work here ({error}); "
+                              "sandboxed package managers get no network.").format(error=problem))
+    else:
+        warnings.append(_("Without bubblewrap there is no network namespace: sandboxed package "
+                          "managers get no network."))
+    if limits.network_mode == "host":
+        network = "host"
+        warnings.append(_("Network sessions use the host's network without any filter."))
     return IsolationReport(level=level, latency_ms=latency, bare_latency_ms=bare,
                            bwrap=bwrap if level == "bubblewrap" else None,
-                           uid_separation=root, features=_features(level, root),
-                           warnings=tuple(warnings))
+                           uid_separation=root, network=network,
+                           features=_features(level, root, network), warnings=tuple(warnings))
 
 
 def _try_bubblewrap(limits: SandboxLimits, bwrap: str) -> str | None:
@@ -74,6 +93,32 @@ def _try_bubblewrap(limits: SandboxLimits, bwrap: str) -> str | None:
     if result.exit_code == 0:
         return None
     return (result.stderr.strip().splitlines() or [result.detail])[0][:200]
+
+
+# Through the forwarder and the proxy, a ping the proxy answers itself with 204: proves the path
+# from inside the sandbox works, and nothing leaves this machine.
+_REGISTRY_CHECK = f"""
+import socket
+s = socket.create_connection(("127.0.0.1", {INSIDE_PROXY_PORT}), timeout=5)
+s.sendall(b"OPTIONS * HTTP/1.1\\r\\n\\r\\n")
+print(s.recv(64).split(b"\\r\\n")[0].decode())
+"""
+
+
+def _try_registry_network(limits: SandboxLimits, bwrap: str) -> tuple[NetworkLevel, str | None]:
+    """Run a network session behind the proxy; "registry" when its refusal comes back."""
+    report = _provisional("bubblewrap", bwrap).model_copy(update={"network": "registry"})
+    try:
+        with LocalSandbox(limits, report=report).create(timeout=30, network=True) as session:
+            if session.network != "registry":
+                return session.network, None
+            result = session.run_command([SYSTEM_PYTHON, "-I", "-S", "-c", _REGISTRY_CHECK],
+                                         timeout=10)
+    except (SandboxError, OSError) as exc:
+        return "off", str(exc)[:200]
+    if result.stdout.startswith("HTTP/1.1 204"):
+        return "registry", None
+    return "off", (result.stderr.strip().splitlines() or [result.detail])[-1][:200]
 
 
 def _level_latency(limits: SandboxLimits, bwrap: str | None, level: LocalLevel) -> float | None:
@@ -99,7 +144,7 @@ def _median_ms(fn: Callable[[], object], repeats: int) -> float:
     return round(statistics.median(samples), 2)
 
 
-def _features(level: str, root: bool) -> tuple[str, ...]:
+def _features(level: str, root: bool, network: NetworkLevel) -> tuple[str, ...]:
     features = ["rlimits", "wall-timeout", "output-cap", "disk-quota", "scrubbed-env", "prescan"]
     if root:
         features += ["uid-per-session", "process-limit"]
@@ -108,4 +153,6 @@ def _features(level: str, root: bool) -> tuple[str, ...]:
                      "private-tmp"]
     elif network_filter_available():
         features.append("seccomp-network-filter")
+    if network == "registry":
+        features.append("registry-only-network")
     return tuple(features)
