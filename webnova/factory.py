@@ -173,13 +173,16 @@ class Factory:
         """The dependencies of a run of `tenant` (real tester and local deployer by default)."""
         from webnova.governance.service import Governance
 
-        budgets = Governance(self.platform, tenant).budgets
+        governance = Governance(self.platform, tenant)
+        budgets = governance.budgets
         return FactoryDeps(brain=self._brain or self._default_brain(),
                            ledger=RunLedger(self.platform.tenant(tenant)),
                            budget=RunBudget(budgets, tenant),
                            tester=self._tester or self._default_tester(),
                            deployer=self._deployer or self._default_deployer(),
-                           projects_dir=self._projects, max_test_attempts=self._max_attempts)
+                           projects_dir=self._projects, max_test_attempts=self._max_attempts,
+                           release_verdict=lambda report, passed: governance.release_verdict(
+                               report, tests_passed=passed))
 
     def _default_brain(self) -> Brain:
         key = self.settings.anthropic_api_key

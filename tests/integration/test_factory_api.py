@@ -9,6 +9,7 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -259,3 +260,29 @@ def test_projects_lists_each_generated_project_with_its_deployment(factory: Fact
         (done.run_id, "done", done.deployment_url)]
     assert listed[0].project_dir == done.project_dir and listed[0].commit == done.commit
     assert factory.projects("globex") == []
+
+
+def _unencrypted_phi_blueprint() -> dict[str, Any]:
+    brain = OfflineBrain()
+    data = brain.design(brain.analyze(CLINIC_AR)).model_dump(mode="json")
+    data["entities"][0]["fields"][0]["encrypted"] = False  # Patient.full_name is PHI
+    return data
+
+
+def test_auto_mode_leaves_a_release_with_an_open_finding_to_a_person(factory: Factory) -> None:
+    waiting = factory.start(_unencrypted_phi_blueprint(), tenant="acme", approvals="auto")
+    assert waiting.status == "waiting" and waiting.pending is not None
+    assert waiting.pending.kind == "release"
+    assert waiting.pending.details["compliance_failures"] == ["hipaa.phi-encryption"]
+    assert waiting.pending.details["auto_release"] is False
+    assert "hipaa.phi-encryption" in waiting.pending.details["auto_release_reason"]
+    assert factory.resume(waiting.run_id, "approve", user="owner").status == "done"
+
+
+def test_auto_mode_releases_when_an_owner_waived_the_finding(factory: Factory) -> None:
+    blueprint = _unencrypted_phi_blueprint()
+    Governance(factory.platform, "acme").waivers.waive(
+        operator("acme"), blueprint["slug"], "hipaa.phi-encryption",
+        "names are public in this directory-only pilot, signed off by legal")
+    done = factory.start(blueprint, tenant="acme", approvals="auto")
+    assert done.status == "done"

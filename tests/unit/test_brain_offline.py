@@ -106,3 +106,12 @@ def test_short_arabic_stems_do_not_match_inside_longer_words() -> None:
     analysis = OfflineBrain().analyze("متجر إلكتروني في مدينة جدة")
     assert analysis.features.payments == []
     assert normalize_arabic("مُدى") == "مدي"
+
+
+def test_health_data_is_encrypted_at_rest_in_every_designed_blueprint() -> None:
+    brain = OfflineBrain()
+    for text in ("A booking platform for a clinic: patients, doctors, prescriptions",
+                 "منصة لحجز المواعيد في عيادة، يحجز المرضى مواعيدهم مع الأطباء"):
+        blueprint = brain.design(brain.analyze(text))
+        phi = [f for e in blueprint.entities for f in e.fields if f.phi]
+        assert phi and all(f.encrypted for f in phi)

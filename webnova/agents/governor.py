@@ -14,6 +14,7 @@ from typing import Any
 
 from webnova.generator.blueprint import Blueprint
 from webnova.governance.compliance.engine import ComplianceReport, evaluate
+from webnova.governance.policy import automatic_release
 from webnova.graphs.deps import FactoryRuntime, deps_of
 from webnova.graphs.events import ReleaseReviewed
 from webnova.graphs.state import ALLOWED, ApprovalRequest, Decision, FactoryState, Risk
@@ -54,12 +55,16 @@ def review_release(state: FactoryState, runtime: FactoryRuntime) -> dict[str, An
                      actor="agent:governor")
     tests = state.get("test_report", {})
     with use_locale(state.get("locale", "en")):
+        passed = tests.get("passed") if isinstance(tests.get("passed"), bool) else None
+        verdict = deps.release_verdict(report, passed) if deps.release_verdict else \
+            automatic_release(failures, tests_passed=passed)
         request = ApprovalRequest(
             kind="release", risk=risk, allowed=list(ALLOWED["release"]),
             summary=_("Deploy {name} (commit {commit})? Tests passed.").format(
                 name=bp.name, commit=(state.get("commit") or "-")[:10]),
             details={"commit": state.get("commit"), "tests": tests.get("summary", ""),
-                     "packs": list(report.packs), "compliance_failures": failures})
+                     "packs": list(report.packs), "compliance_failures": failures,
+                     "auto_release": verdict.allowed, "auto_release_reason": verdict.reason})
     return {"review": request.model_dump(mode="json"), "steps": state.get("steps", 0) + 1}
 
 
@@ -67,8 +72,12 @@ def policy_decision(state: FactoryState, request: ApprovalRequest) -> Decision |
     """The policy's answer in approvals="auto" mode, or None when a person must decide."""
     if state.get("approvals") != "auto" or request.kind == "clarify":
         return None
-    if request.kind == "release" and not state.get("test_report", {}).get("passed"):
-        return None
+    if request.kind == "release":
+        # Failing tests or an open, unwaived finding: a person decides (review_release's verdict).
+        if request.details.get("auto_release") is not True:
+            return None
+        return Decision(kind="approve", actor="policy",
+                        text=str(request.details.get("auto_release_reason", ""))[:4000])
     if request.kind == "spend":
         if request.details.get("auto_spend") is True:
             return Decision(kind="approve", actor="policy", text=(
@@ -79,6 +88,7 @@ def policy_decision(state: FactoryState, request: ApprovalRequest) -> Decision |
             "budget settings do not allow auto-spend"))
     reason = "auto-approved by the run's approvals=auto policy"
     if request.details.get("compliance_failures"):
+        # The blueprint stage: findings are shown and audited; the release gate holds them.
         reason += "; open compliance findings: " + ", ".join(
             request.details["compliance_failures"])
     return Decision(kind="approve", text=reason, actor="policy")

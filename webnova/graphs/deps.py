@@ -7,7 +7,7 @@ new process gets fresh clients.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from webnova.adapters.brains.port import Brain
 from webnova.generator.blueprint import Blueprint
+from webnova.governance.compliance.engine import ComplianceReport
+from webnova.governance.policy import ReleaseVerdict
 from webnova.graphs.budget import RunBudget
 from webnova.graphs.ledger import RunLedger
 
@@ -71,6 +73,9 @@ class FactoryDeps:
     max_test_attempts: int = 3
     max_steps: int = 60
     budget: RunBudget | None = None
+    # The tenant's release verdict for approvals="auto" (counts its waivers); without it the
+    # policy uses the findings alone, which is stricter (a waived finding still needs a person).
+    release_verdict: Callable[[ComplianceReport, bool | None], ReleaseVerdict] | None = None
 
 
 FactoryRuntime = Runtime[FactoryDeps]

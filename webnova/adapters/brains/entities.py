@@ -20,6 +20,9 @@ class EntitySpec:
 
 
 def _f(name: str, type_: str = "string", **flags: Any) -> dict[str, Any]:
+    # Health data is encrypted at rest unless a spec says otherwise (HIPAA 164.312(a)(2)(iv)).
+    if flags.get("phi") and "encrypted" not in flags:
+        flags["encrypted"] = True
     field: dict[str, Any] = {"name": name, "type": type_, **flags}
     if type_ in ("string", "email", "url") and "max_length" not in flags:
         field["max_length"] = 254 if type_ == "email" else 200
