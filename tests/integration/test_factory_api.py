@@ -286,3 +286,17 @@ def test_auto_mode_releases_when_an_owner_waived_the_finding(factory: Factory) -
         "names are public in this directory-only pilot, signed off by legal")
     done = factory.start(blueprint, tenant="acme", approvals="auto")
     assert done.status == "done"
+
+
+def test_the_audit_chain_head_is_anchored_in_the_project_history(factory: Factory) -> None:
+    from webnova.governance.tamper import published_heads, verify_repo
+
+    done = factory.start(CLINIC_AR, tenant="acme", approvals="auto")
+    project = Path(done.project_dir or "")
+    heads = published_heads(project, "acme")
+    # The release approval and the deployment, each after its own audit entry.
+    assert len(heads) >= 2
+    audit = factory.platform.tenant("acme").audit
+    last = audit.head()
+    assert last is not None and heads[-1].seq == last.seq
+    assert verify_repo(audit, "acme", project).ok

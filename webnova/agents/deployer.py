@@ -17,6 +17,7 @@ from webnova.adapters.git import ProjectRepo
 from webnova.adapters.runtime import ProjectRuntime
 from webnova.generator.blueprint import Blueprint
 from webnova.governance.budgets import Metric
+from webnova.governance.tamper import publish_current_head
 from webnova.graphs.deps import DeployResult, FactoryRuntime, deps_of
 from webnova.graphs.events import Deployed, DeploymentStarted, RolledBack, RunFinished
 from webnova.graphs.state import FactoryState
@@ -137,6 +138,9 @@ def _record(deps: Any, state: FactoryState, outcome: DeployResult, tag: str | No
         deps.ledger.emit(run_id, Deployed(url=outcome.url or "", commit=state.get("commit"),
                                           tag=tag), actor="agent:deployer")
         deps.ledger.audit(run_id, "agent:deployer", "deploy", {"url": outcome.url, "tag": tag})
+        # Anchor the audit chain, deployment included, in the project's git history.
+        publish_current_head(deps.ledger.tenant.audit, Path(state["project_dir"]),
+                             reason="deployment")
         return
     if outcome.rolled_back:
         deps.ledger.emit(run_id, RolledBack(reason=outcome.message[:2000],

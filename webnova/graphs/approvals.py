@@ -8,6 +8,8 @@ from its top. A decision the gate does not allow, or an unclear answer, is a rej
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any, Literal
 
 from langgraph.graph import END
@@ -17,11 +19,14 @@ from pydantic import ValidationError
 from webnova.agents.governor import policy_decision
 from webnova.generator.validation import validate_blueprint
 from webnova.governance.budgets import Metric
+from webnova.governance.tamper import publish_current_head
 from webnova.graphs.deps import FactoryRuntime, deps_of
 from webnova.graphs.events import ApprovalDenied, ApprovalGranted, ApprovalRequested, RunFinished
 from webnova.graphs.spend import budget_stop, spend_request
 from webnova.graphs.state import ALLOWED, ApprovalRequest, Decision, FactoryState
 from webnova.i18n import _, use_locale
+
+_log = logging.getLogger(__name__)
 
 
 def ask(state: FactoryState, runtime: FactoryRuntime, request: ApprovalRequest) -> Decision:
@@ -65,6 +70,19 @@ def _record(state: FactoryState, runtime: FactoryRuntime, request: ApprovalReque
     deps.ledger.audit(run_id, decision.actor, f"approval.{request.kind}.{decision.kind}", {
         "risk": request.risk, "reason": decision.text[:2000], "summary": request.summary})
     deps.ledger.journal(run_id, key, {"decision": decision.kind}, actor=decision.actor)
+    _publish_audit_head(state, runtime, f"approval:{request.kind}")
+
+
+def _publish_audit_head(state: FactoryState, runtime: FactoryRuntime, reason: str) -> None:
+    """Anchor the audit chain's head in the project's git history (tamper evidence).
+
+    Before code exists (the blueprint gate) there is no repository; that is not an error.
+    """
+    project = state.get("project_dir")
+    published = publish_current_head(deps_of(runtime).ledger.tenant.audit,
+                                     Path(project) if project else None, reason=reason)
+    if not published.ok and project:
+        _log.warning("audit head not published in %s: %s", project, published.error)
 
 
 def _decided(decision: Decision, state: FactoryState) -> dict[str, Any]:
