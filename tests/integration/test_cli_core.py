@@ -89,6 +89,7 @@ def test_health_reports_every_component_with_latency(run_cli) -> None:
     checks = {c["name"]: c for c in json.loads(out)}
     assert set(checks) == {"database", "migrations", "checkpointer", "sandbox", "model"}
     assert checks["model"]["detail"]["mode"] == "offline"
+    assert checks["sandbox"]["detail"]["network"] in ("registry", "off")
     assert checks["database"]["ok"] and checks["database"]["detail"]["backend"] == "sqlite"
     assert all(c["latency_ms"] >= 0 for c in checks.values())
     assert code == (0 if all(c["ok"] for c in checks.values()) else 1)

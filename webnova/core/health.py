@@ -101,7 +101,9 @@ def _sandbox(settings: Settings) -> Outcome:
     from webnova.adapters.sandbox.probe import probe_isolation
 
     report = probe_isolation(e2b=False)
-    detail: Detail = {"mode": "local", "level": report.level}
+    # `network`: what a package-manager session may reach ("registry" = only the allowlisted
+    # registries through WebNova's proxy; "off" = nothing).
+    detail: Detail = {"mode": "local", "level": report.level, "network": report.network}
     if report.level == "bubblewrap":
         return True, N_("local, bubblewrap namespaces + rlimits"), detail
     return True, N_("local, degraded to rlimits + timeout (no namespaces)"), detail
