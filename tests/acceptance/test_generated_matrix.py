@@ -4,8 +4,8 @@ over HTTP (on the real local PostgreSQL where the stack stores data), and stops.
 
 Besides each template's default preset, the matrix covers the FastAPI backend (the api-only preset
 on FastAPI, in a virtualenv per project) and the clinic under every compliance pack on Express,
-Fastify (with the Vue frontend) and FastAPI (their own test suites then exercise HTTPS, access
-logs, the PHI audit trail and GDPR export/erasure). Every REST backend is also fuzzed with
+Fastify (with the Vue frontend), Next.js and FastAPI (their own test suites then exercise HTTPS,
+access logs, the PHI audit trail and GDPR export/erasure). Every REST backend is also fuzzed with
 schemathesis against its served OpenAPI document: no 5xx, and every documented response matches
 its schema.
 
@@ -70,6 +70,10 @@ def _clinic(backend: str) -> Blueprint:
         data["stack"].update(frontend="vue", backend="fastify")
         data["template"] = "vue-fastify"
         return Blueprint.model_validate(data)
+    if backend == "nextjs":
+        data["stack"].update(frontend="nextjs", backend="nextjs")
+        data["template"] = "nextjs-fullstack"
+        return Blueprint.model_validate(data)
     return _on_fastapi(data) if backend == "fastapi" else Blueprint.model_validate(data)
 
 
@@ -79,6 +83,7 @@ CASES: dict[str, Callable[[], Blueprint]] = {
     "clinic, every pack (express)": lambda: _clinic("express"),
     "clinic, every pack (fastapi)": lambda: _clinic("fastapi"),
     "clinic, every pack (vue + fastify)": lambda: _clinic("fastify"),
+    "clinic, every pack (nextjs)": lambda: _clinic("nextjs"),
 }
 
 

@@ -56,7 +56,7 @@ def test_generatable_templates_are_exactly_those_with_rendered_stacks() -> None:
     ready = {t.id for t in CATALOG.templates if t.generatable}
     assert ready == {"react-express", "api-only", "static-site", "landing-page", "mobile-pwa",
                      "ecommerce", "saas-starter", "blog-cms", "dashboard", "svelte-express",
-                     "vue-fastify"}
+                     "vue-fastify", "nextjs-fullstack"}
 
 
 def test_templates_json_lists_names_in_the_requested_language() -> None:

@@ -80,13 +80,16 @@ def test_templates_cannot_reach_python_internals_or_undefined_names() -> None:
 def test_stacks_without_template_trees_are_refused_before_anything_is_written(
     tmp_path: Path,
 ) -> None:
-    bp = preset("nextjs-fullstack")
+    # Vue on Express: both trees exist, but not that pair.
+    data = preset("dashboard").model_dump(mode="json")
+    data["stack"].update(frontend="vue", backend="express")
+    bp = Blueprint.model_validate(data)
     issues = unsupported(bp)
     assert [i.path for i in issues] == ["stack"]
-    outcome = generate_project(bp, tmp_path / "next")
+    outcome = generate_project(bp, tmp_path / "vue-express")
     assert outcome.status == "invalid"
-    assert "nextjs" in outcome.message + " ".join(i.message for i in outcome.issues)
-    assert not (tmp_path / "next").exists()
+    assert "vue" in outcome.message + " ".join(i.message for i in outcome.issues)
+    assert not (tmp_path / "vue-express").exists()
 
 
 def test_an_invalid_blueprint_reports_field_paths_and_writes_nothing(tmp_path: Path) -> None:

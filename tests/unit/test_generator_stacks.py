@@ -187,3 +187,123 @@ def test_vue_reuses_the_svelte_lib_modules_byte_for_byte() -> None:
     assert vue["web/src/styles.css"] == (root / "web/src/styles.css").read_text(encoding="utf-8")
     svelte = render_project(preset("svelte-express"))
     assert vue["vitest.config.ts"] == svelte["vitest.config.ts"]
+
+
+# Next.js full-stack: route handlers over the ts-express core, App Router pages over React pages.
+
+def clinic_on_next() -> Blueprint:
+    """The clinic under every compliance pack (PHI, GDPR, Stripe, sign-in) on Next.js."""
+    data: dict[str, Any] = compliant_data()
+    data["stack"].update(frontend="nextjs", backend="nextjs")
+    data["template"] = "nextjs-fullstack"
+    return Blueprint.model_validate(data)
+
+
+def test_nextjs_is_generatable_from_its_catalog_preset() -> None:
+    bp = preset("nextjs-fullstack")
+    assert unsupported(bp) == []
+    layout = layout_for(bp)
+    assert layout is not None and layout.trees == ("common", "ts-express", "nextjs")
+    entry = CATALOG.get("nextjs-fullstack")
+    assert entry is not None and entry.generatable
+
+
+def test_nextjs_regenerates_byte_identical(tmp_path: Path) -> None:
+    bp = preset("nextjs-fullstack")
+    assert generate_project(bp, tmp_path / "a", run_id="one").ok
+    assert generate_project(bp, tmp_path / "b", run_id="two").ok
+    first, second = tree_bytes(tmp_path / "a"), tree_bytes(tmp_path / "b")
+    assert first == second
+    assert "app/api/bookmarks/[id]/route.ts" in first
+    assert render_project(bp) == render_project(bp)
+
+
+def test_nextjs_has_route_handlers_app_router_pages_and_no_express_or_vite() -> None:
+    tree = render_project(preset("nextjs-fullstack"))
+    for path in ("app/layout.tsx", "app/page.tsx", "app/[...slug]/page.tsx",
+                 "app/api/bookmarks/route.ts", "app/api/bookmarks/[id]/route.ts",
+                 "app/api/collections/route.ts", "app/api/collections/[id]/route.ts",
+                 "app/api/auth/register/route.ts", "app/api/[...rest]/route.ts",
+                 "app/health/route.ts", "app/openapi.json/route.ts",
+                 "app/bookmarks/page.tsx", "app/bookmarks/new/page.tsx",
+                 "app/bookmarks/[id]/page.tsx", "app/bookmarks/[id]/edit/page.tsx",
+                 "server/src/app.ts", "server/src/routes/bookmark.ts", "tests/helpers.ts",
+                 "tests/integration/collection.test.ts", "web/src/i18n.test.ts", "next.config.mjs",
+                 "instrumentation.ts", "server/src/methods.ts", "tests/unit/methods.test.ts"):
+        assert path in tree, path
+    assert "export const GET = api;" in tree["app/api/bookmarks/route.ts"]
+    assert "export const DELETE = api;" in tree["app/api/bookmarks/[id]/route.ts"]
+    assert 'route="bookmarks" view="form"' in tree["app/bookmarks/[id]/edit/page.tsx"]
+    manifest = json.loads(tree["package.json"])
+    assert {"next", "react", "react-dom", "jsonwebtoken"} <= set(manifest["dependencies"])
+    assert not {"express", "fastify", "react-router-dom"} & set(manifest["dependencies"])
+    assert "vite" not in manifest["devDependencies"]
+    assert manifest["scripts"]["typecheck"].startswith("tsc --noEmit")
+    assert all("NEXT_TELEMETRY_DISABLED=1" in manifest["scripts"][s]
+               for s in ("build", "start", "test", "dev"))
+    assert not [p for p in tree if p.endswith((".vue", ".svelte", "vite.config.ts"))]
+    leaks = [p for p, text in tree.items() if p.endswith((".ts", ".tsx", ".mjs"))
+             and re.search(r"from '(express|fastify|react-router-dom)'|express\.|\bRouter\(\)"
+                           r"|next/font/google|dist/server/main", text)]
+    assert leaks == []
+    assert "COPY --from=build /app/next.config.mjs" in tree["Dockerfile"]
+    assert "distDir: 'dist'" in tree["next.config.mjs"]
+
+
+def test_nextjs_reuses_the_typescript_core_and_tests_of_the_other_backends() -> None:
+    bp = preset("nextjs-fullstack")
+    on_express = Blueprint.model_validate({
+        **bp.model_dump(mode="json"), "template": "react-express",
+        "stack": {**bp.stack.model_dump(mode="json"), "frontend": "react", "backend": "express"}})
+    assert openapi_document(bp, build_context(bp)) == openapi_document(
+        on_express, build_context(on_express))
+    nxt, express = render_project(bp), render_project(on_express)
+    for path in ("server/src/schema.ts", "server/src/validation.ts", "server/src/migrations.ts",
+                 "server/src/openapi.ts", "tests/fixtures.ts", "tests/integration/bookmark.test.ts",
+                 "tests/integration/security.test.ts", "tests/integration/system.test.ts",
+                 "tests/unit/validation.test.ts", "web/src/api.ts", "web/src/i18n.ts",
+                 "web/src/meta.ts", "web/src/pages/format.ts"):
+        assert nxt[path] == express[path], path
+    # `next start` inlines NODE_ENV=production: the core asks the operator's environment instead.
+    for path, anchor in (("server/src/db.ts", "import * as schema from './schema.js';\n"),
+                         ("server/src/crypto.ts", "from 'node:crypto';\n")):
+        core = express[path].replace(
+            "process.env.NODE_ENV === 'production'", "environment() === 'production'").replace(
+            anchor, anchor + "import { environment } from './security.js';\n")
+        assert "environment() === 'production'" in nxt[path] and nxt[path] == core, path
+    # The React pages, with the App Router shim in place of react-router and nothing else changed.
+    for page in ("EntityList", "EntityDetail", "EntityForm", "Home", "Dashboard", "Login"):
+        path = f"web/src/pages/{page}.tsx"
+        assert nxt[path] == express[path].replace("from 'react-router-dom';", "from '../router';")
+    codec = (templates_root() / "ts-fastify/_partials/entity-codec.ts.j2").is_file()
+    assert codec and "export function toSummary(row: Row)" in nxt["server/src/routes/bookmark.ts"]
+
+
+def test_arabic_first_nextjs_opens_right_to_left_with_both_themes() -> None:
+    tree = render_project(arabic_first(preset("nextjs-fullstack")))
+    assert '<html lang="ar" dir="rtl">' in tree["app/layout.tsx"]
+    assert ':root[data-theme="dark"]' in tree["web/src/styles.css"]
+    assert "dataset.theme = theme" in tree["web/src/App.tsx"]
+    assert "directionOf(locale)" in tree["web/src/App.tsx"]
+
+
+def test_nextjs_builds_every_compliance_measure_on_its_route_handlers() -> None:
+    bp = clinic_on_next()
+    assert unsupported(bp) == []
+    tree = render_project(bp)
+    for path in ("server/src/audit.ts", "server/src/payments.ts", "server/src/routes/privacy.ts",
+                 "app/api/privacy/consents/route.ts", "app/api/payments/intents/route.ts",
+                 "app/api/privacy/export/[entity]/[id]/route.ts",
+                 "app/api/privacy/erase/[entity]/[id]/route.ts"):
+        assert path in tree, path
+    leaks = [p for p, text in tree.items() if p.endswith((".ts", ".tsx"))
+             and re.search(r"from '(express|fastify)'|FastifyPluginAsync|express\.", text)]
+    assert leaks == []
+    assert 'auditAccess(db, "patient", request, userId)' in tree["server/src/routes/patient.ts"]
+    assert "privacyHandler(method, parts.slice(3))" in tree["server/src/app.ts"]
+    assert "stripe" in json.loads(tree["package.json"])["dependencies"]
+    on_express = clinic_on("react", "express")
+    assert openapi_document(bp, build_context(bp)) == openapi_document(
+        on_express, build_context(on_express))
+    security = "tests/integration/security.test.ts"
+    assert tree[security] == render_project(on_express)[security]

@@ -70,7 +70,7 @@ def _patient(data: dict[str, Any]) -> dict[str, Any]:
 def _without_consent(data: dict[str, Any]) -> None:
     """No consent field, and a stack the generator cannot add consent records to."""
     _patient(data)["fields"].pop()
-    data["stack"].update(frontend="nextjs", backend="nextjs")
+    data["stack"].update(frontend="vue", backend="express")
 
 
 BLUEPRINT_FAILURES: dict[str, Callable[[dict[str, Any]], None]] = {

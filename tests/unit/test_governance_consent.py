@@ -71,18 +71,18 @@ def test_without_the_gdpr_pack_the_generator_adds_no_consent_and_the_control_say
 
 
 def test_a_stack_without_a_server_with_consent_records_fails_naming_the_stack() -> None:
-    bp = Blueprint.model_validate(_without_consent_field(frontend="nextjs", backend="nextjs"))
+    bp = Blueprint.model_validate(_without_consent_field(frontend="vue", backend="express"))
     assert not generates_consent_records(bp)
     result = evaluate(blueprint=bp).result("gdpr.consent")
     assert result.status == "fail"
     [finding] = result.failures()
     assert finding.location == "blueprint: stack"
-    assert "nextjs+nextjs" in finding.message.en and "nextjs+nextjs" in finding.message.ar
+    assert "vue+express" in finding.message.en and "vue+express" in finding.message.ar
 
 
 def test_a_consent_field_still_passes_whatever_the_stack() -> None:
     data = compliant_data()
-    data["stack"].update(frontend="nextjs", backend="nextjs")
+    data["stack"].update(frontend="vue", backend="express")
     status, messages = _consent(evaluate(blueprint=Blueprint.model_validate(data)), "blueprint")
     assert (status, messages) == ("pass", ["consent is recorded in Patient.consent_given_at"])
 

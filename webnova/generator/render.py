@@ -6,7 +6,8 @@ path. Inside a tree:
 
 * `*.j2` files are rendered (the suffix is dropped); other files are copied byte for byte;
 * a path containing `__entity__` is rendered once per entity, with `entity` in the context and the
-  segment replaced by the entity's snake-case identifier;
+  segment replaced by the entity's snake-case identifier; `__route__` does the same with the
+  entity's URL segment (file-system routers such as Next.js's App Router name folders by URL);
 * a file named `__page__.html.j2` is rendered once per page, with `page` in the context, to the
   page's own file (`index.html`, `about/index.html`);
 * a rendered file that is only whitespace is left out, so a template can switch itself off with
@@ -38,6 +39,7 @@ from webnova.generator.support import layout_for
 from webnova.resources import data_path
 
 ENTITY_TOKEN: Final = "__entity__"
+ROUTE_TOKEN: Final = "__route__"
 PAGE_TOKEN: Final = "__page__.html"
 PARTIALS: Final = "_partials"
 MANIFEST: Final = ".webnova/manifest.json"
@@ -129,10 +131,10 @@ def _render_file(
             text_out = template.render({**context, "page": page})
             rendered.update(_keep(folder + page["file"], text_out))
         return rendered
-    if ENTITY_TOKEN not in target:
+    if ENTITY_TOKEN not in target and ROUTE_TOKEN not in target:
         return _keep(target, template.render(context))
     for entity in context["entities"]:
-        name = target.replace(ENTITY_TOKEN, entity["snake"])
+        name = target.replace(ENTITY_TOKEN, entity["snake"]).replace(ROUTE_TOKEN, entity["route"])
         rendered.update(_keep(name, template.render({**context, "entity": entity})))
     return rendered
 

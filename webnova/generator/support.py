@@ -29,12 +29,14 @@ class StackLayout:
 # Fastify is overlaid on ts-express: the framework-free modules (schema, validation, database,
 # migrations, encryption, OpenAPI) and the generated tests come from ts-express, so both backends
 # serve one contract; ts-fastify replaces every Express-specific file (a unit test checks that no
-# Express code is left in a Fastify project).
+# Express code is left in a Fastify project). Next.js is overlaid the same way: its route handlers
+# call one framework-free API module (Web Fetch Request/Response) over the same core.
 GENERATABLE: Final[Mapping[tuple[Frontend, Backend], StackLayout]] = {
     ("react", "express"): StackLayout(("common", "ts-express", "react-vite"), ("node", "npm")),
     ("svelte", "express"): StackLayout(("common", "ts-express", "svelte-vite"), ("node", "npm")),
     ("vue", "fastify"): StackLayout(
         ("common", "ts-express", "ts-fastify", "vue-vite"), ("node", "npm")),
+    ("nextjs", "nextjs"): StackLayout(("common", "ts-express", "nextjs"), ("node", "npm")),
     ("none", "express"): StackLayout(("common", "ts-express"), ("node", "npm")),
     ("static", "none"): StackLayout(("common", "static-site"), ("node", "npm")),
     ("none", "fastapi"): StackLayout(("common", "py-fastapi"), ("python3",)),
