@@ -14,7 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from webnova.adapters.runtime import ProjectRuntime
-from webnova.agents.tester import ToolchainTester
+from webnova.agents.tester import default_tester
 from webnova.benchkit import BenchReport, BenchRow, peak_rss_mb
 from webnova.factory import Factory
 from webnova.settings import Settings, load_settings
@@ -54,7 +54,7 @@ def run(settings: Settings) -> BenchReport:
         # The npm cache of the real home is reused so the bench measures builds, not downloads.
         local = load_settings(home=home)
         try:
-            tester = ToolchainTester(settings.home / "npm-cache")
+            tester = default_tester(settings.home / "npm-cache")
             with Factory(local, tester=tester, projects_dir=home / "projects") as factory:
                 for template, text in DESCRIPTIONS.items():
                     _one(factory, template, text, report)

@@ -195,9 +195,9 @@ class Factory:
         return self._brain
 
     def _default_tester(self) -> Tester:
-        from webnova.agents.tester import ToolchainTester
+        from webnova.agents.tester import default_tester
 
-        self._tester = ToolchainTester(self.settings.home / "npm-cache")
+        self._tester = default_tester(self.settings.home / "npm-cache")
         return self._tester
 
     def _default_deployer(self) -> Deployer:

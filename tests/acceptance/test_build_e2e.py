@@ -7,16 +7,18 @@ with its health check. About a minute and a half per build on a 2-core machine.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from typer.testing import CliRunner
 
 from webnova.adapters.runtime import ProjectRuntime
+from webnova.adapters.sandbox.probe import probe_isolation
+from webnova.chat.server import environ_with
 from webnova.factory import Factory
-from webnova.graphs.cli import app
 from webnova.settings import load_settings
 
 pytestmark = pytest.mark.slow
@@ -32,9 +34,14 @@ def home(tmp_path: Path) -> Iterator[Path]:
 
 
 def _cli(home: Path, *args: str) -> str:
-    result = CliRunner().invoke(app, list(args), env={"WEBNOVA_HOME": str(home)})
-    assert result.exit_code == 0, result.output
-    return result.output
+    # A real `webnova` process, as a person runs it: the tester's sandbox proxy reaches the npm
+    # registry, which this test process's network guard (loopback only) would refuse.
+    done = subprocess.run([str(Path(sys.executable).parent / "webnova"), *args],
+                          env=environ_with({"WEBNOVA_HOME": str(home), "WEBNOVA_DATABASE_URL": "",
+                                            "WEBNOVA_ANTHROPIC_API_KEY": ""}),
+                          capture_output=True, text=True, timeout=1500, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
 
 
 def _assert_running_and_tested(home: Path) -> None:
@@ -43,6 +50,9 @@ def _assert_running_and_tested(home: Path) -> None:
         view = factory.get(run.run_id)
     assert view.status == "done"
     assert view.test_report is not None and view.test_report["passed"]
+    # Where bubblewrap works (CI) the generated code was installed and tested in the sandbox.
+    isolation = {p.get("isolation") for p in view.test_report["phases"]}
+    assert isolation == {"bubblewrap"} or probe_isolation(e2b=False).network != "registry"
     assert view.deployment_url is not None
     health = httpx.get(f"{view.deployment_url}/health", timeout=5, trust_env=False)
     assert health.status_code == 200

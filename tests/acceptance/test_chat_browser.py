@@ -203,6 +203,7 @@ def test_approvals_are_buttons_a_decision_counts_once_and_a_reload_asks_again(
     send(page, "what happens next?")
     page.get_by_text("An approval is still waiting").first.wait_for(timeout=UI_TIMEOUT_MS)
 
+    page.wait_for_url("**/thread/**", timeout=UI_TIMEOUT_MS)  # saved: a reload reopens it
     page.reload()
     page.locator('[data-step-type="assistant_message"]').first.wait_for(timeout=UI_TIMEOUT_MS)
     page.get_by_role("button", name="Reject", exact=True).wait_for(timeout=UI_TIMEOUT_MS)

@@ -212,6 +212,9 @@ def test_reload_during_a_pending_approval_asks_it_again(
     texts = _texts("en")
     send(page, LANDING_EN)
     _wait_text(page, texts["blueprint"])
+    # Chainlit moves to /thread/<id> once the thread is saved; reloading before that would open
+    # a new, empty conversation (a slow machine can take a moment to save it).
+    page.wait_for_url("**/thread/**", timeout=STEP_TIMEOUT_MS)
     page.reload()
     page.locator('[data-step-type="assistant_message"]').first.wait_for(timeout=STEP_TIMEOUT_MS)
     _click(page, texts["approve"])  # the question asked again after the reload

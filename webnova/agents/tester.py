@@ -6,20 +6,25 @@ then the loop breaker stops the run cleanly, with its state and report kept.
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from langgraph.types import Command
 
+from webnova.adapters.sandbox.local import LocalSandbox
+from webnova.adapters.sandbox.port import ExecResult, SandboxError, SandboxLimits
 from webnova.generator.blueprint import Blueprint
 from webnova.generator.support import ToolchainMissingError
-from webnova.generator.toolchain import PHASES, run_phase
+from webnova.generator.toolchain import PHASES, Phase, phase_commands, run_phase
 from webnova.graphs.deps import FactoryRuntime, TestReport, deps_of
 from webnova.graphs.events import RunFinished, TestsRun
 from webnova.graphs.state import FactoryState
 from webnova.i18n import _, format_number, use_locale
 
 _TAIL_LINES = 15
+_log = logging.getLogger(__name__)
 
 
 class ToolchainTester:
@@ -47,6 +52,83 @@ class ToolchainTester:
         return TestReport(passed=True, phases=phases, summary=_(
             "Install, type-check, build and tests passed in {seconds} s.").format(
                 seconds=format_number(round(seconds))))
+
+
+# Node reserves far more address space than it uses (V8's heap cage, WebAssembly guard regions
+# for undici and PGlite), and RLIMIT_AS counts reservations: tests need a roomy limit, while
+# CPU time, processes, disk and wall time stay bounded.
+TESTER_LIMITS: Final = SandboxLimits(
+    wall_timeout_s=900, max_wall_timeout_s=900, session_timeout_s=1800, cpu_seconds=1200,
+    memory_mb=32768, max_processes=256, max_file_mb=256, max_disk_mb=2048,
+    max_open_files=4096, tmp_size_mb=512)
+# Per project, inside the workspace (node_modules is never committed): a shared cache would let
+# one project's install poison another's.
+_SANDBOX_CACHE: Final = Path("/workspace/node_modules/.cache/webnova")
+
+
+class SandboxedTester:
+    """Runs the same phases inside the local sandbox.
+
+    The install reaches only the package registries (registry-only network); type-check, build
+    and tests get no network at all. The generated (or model-repaired) code and its
+    dependencies' install scripts run as an unprivileged user in bubblewrap namespaces, never
+    with WebNova's own rights.
+    """
+
+    def __init__(self, sandbox: LocalSandbox, timeout: float = 900) -> None:
+        self.sandbox = sandbox
+        self.timeout = timeout
+
+    def run(self, blueprint: Blueprint, project: Path) -> TestReport:
+        """Run every phase in order, each in a fresh sandbox session; stop at the first failure."""
+        phases: list[dict[str, object]] = []
+        for phase in PHASES:
+            try:
+                outcome = self._phase(blueprint, project, phase)
+            except SandboxError as exc:
+                return TestReport(passed=False, phases=phases, summary=str(exc))
+            seconds, result = outcome
+            phases.append({"phase": phase, "ok": result.ok, "seconds": round(seconds, 2),
+                           "isolation": result.isolation, "network": result.network})
+            if not result.ok:
+                output = (result.stdout + "\n" + result.stderr).strip()
+                tail = "\n".join(output.splitlines()[-_TAIL_LINES:])
+                return TestReport(passed=False, phases=phases, summary=_(
+                    "{phase} failed in the sandbox (exit code {code}): {detail}\n{tail}").format(
+                        phase=phase, code=result.exit_code, detail=result.detail, tail=tail))
+        total = sum(float(str(p["seconds"])) for p in phases)
+        return TestReport(passed=True, phases=phases, summary=_(
+            "Install, type-check, build and tests passed in the sandbox in {seconds} s.").format(
+                seconds=format_number(round(total))))
+
+    def _phase(self, blueprint: Blueprint, project: Path, phase: Phase) -> (
+            tuple[float, ExecResult]):
+        started = time.perf_counter()
+        result: ExecResult | None = None
+        with self.sandbox.create(network=phase == "install", workspace=project,
+                                 timeout=self.timeout * 2) as session:
+            for command in phase_commands(blueprint, phase, _SANDBOX_CACHE):
+                result = session.run_command(command, timeout=self.timeout)
+                if not result.ok:
+                    break
+        assert result is not None, "every phase has at least one command"
+        return time.perf_counter() - started, result
+
+
+def default_tester(cache: Path) -> ToolchainTester | SandboxedTester:
+    """The sandboxed tester where registry-only networking works, else the host toolchain.
+
+    Without it (no bubblewrap) an install inside the sandbox could not reach the registries,
+    so the phases run on the host and the report says so.
+    """
+    from webnova.adapters.sandbox.probe import probe_isolation
+
+    report = probe_isolation(e2b=False)
+    if report.level == "bubblewrap" and report.network == "registry":
+        return SandboxedTester(LocalSandbox(TESTER_LIMITS))
+    _log.warning("tests run on the host: sandbox level %s, network %s", report.level,
+                 report.network)
+    return ToolchainTester(cache)
 
 
 def tester(state: FactoryState, runtime: FactoryRuntime) -> (
