@@ -34,6 +34,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
+from tests.acceptance.conftest import ARTIFACTS
 from tests.unit.governance_trees import compliant_data
 from webnova.core import db
 from webnova.generator.blueprint import Blueprint
@@ -118,6 +119,9 @@ def _print_table() -> Iterator[None]:
         lines.append(f"| {template} | " + " | ".join("-" for _ in phases) +
                      " | not generatable yet |")
     print("\n".join(lines))
+    # Kept beside the screenshots: CI's log does not show prints (no -s), the notes need it.
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "matrix.md").write_text("\n".join(lines).lstrip() + "\n", encoding="utf-8")
 
 
 def _free_port() -> int:
