@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -27,6 +29,40 @@ _TAIL_LINES = 15
 _log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class _Ran:
+    """How one phase went, whichever way it was run."""
+
+    ok: bool
+    seconds: float
+    output: str
+    failure: Callable[[str], str] = field(repr=False)  # the summary, given the output's tail
+    facts: dict[str, object] = field(default_factory=dict)
+
+
+def _run_phases(run_one: Callable[[Phase], _Ran], refused: tuple[type[Exception], ...],
+                passed: str) -> TestReport:
+    """Run every phase in order and stop at the first that fails (or cannot start).
+
+    `passed` is the localized summary with a `{seconds}` placeholder; a failure's summary is what
+    its `failure` makes of the last lines of the output.
+    """
+    phases: list[dict[str, object]] = []
+    for phase in PHASES:
+        try:
+            ran = run_one(phase)
+        except refused as exc:
+            return TestReport(passed=False, summary=str(exc), phases=phases)
+        phases.append({"phase": phase, "ok": ran.ok, "seconds": round(ran.seconds, 2),
+                       **ran.facts})
+        if not ran.ok:
+            tail = "\n".join(ran.output.strip().splitlines()[-_TAIL_LINES:])
+            return TestReport(passed=False, phases=phases, summary=ran.failure(tail))
+    seconds = sum(float(str(p["seconds"])) for p in phases)
+    return TestReport(passed=True, phases=phases,
+                      summary=passed.format(seconds=format_number(round(seconds))))
+
+
 class ToolchainTester:
     """Runs install, typecheck, build and test with the project's own toolchain (npm)."""
 
@@ -36,22 +72,14 @@ class ToolchainTester:
 
     def run(self, blueprint: Blueprint, project: Path) -> TestReport:
         """Run every phase in order and stop at the first that fails."""
-        phases: list[dict[str, object]] = []
-        for phase in PHASES:
-            try:
-                result = run_phase(blueprint, project, phase, self.cache, timeout=self.timeout)
-            except ToolchainMissingError as exc:
-                return TestReport(passed=False, summary=str(exc), phases=phases)
-            phases.append({"phase": phase, "ok": result.ok, "seconds": round(result.seconds, 2)})
-            if not result.ok:
-                tail = "\n".join(result.output.strip().splitlines()[-_TAIL_LINES:])
-                return TestReport(passed=False, phases=phases, summary=_(
-                    "{phase} failed (exit code {code}):\n{tail}").format(
-                        phase=phase, code=result.returncode, tail=tail))
-        seconds = sum(float(str(p["seconds"])) for p in phases)
-        return TestReport(passed=True, phases=phases, summary=_(
-            "Install, type-check, build and tests passed in {seconds} s.").format(
-                seconds=format_number(round(seconds))))
+        def one(phase: Phase) -> _Ran:
+            result = run_phase(blueprint, project, phase, self.cache, timeout=self.timeout)
+            return _Ran(result.ok, result.seconds, result.output, lambda tail: _(
+                "{phase} failed (exit code {code}):\n{tail}").format(
+                    phase=phase, code=result.returncode, tail=tail))
+
+        return _run_phases(one, (ToolchainMissingError,),
+                           _("Install, type-check, build and tests passed in {seconds} s."))
 
 
 # Node reserves far more address space than it uses (V8's heap cage, WebAssembly guard regions
@@ -81,25 +109,16 @@ class SandboxedTester:
 
     def run(self, blueprint: Blueprint, project: Path) -> TestReport:
         """Run every phase in order, each in a fresh sandbox session; stop at the first failure."""
-        phases: list[dict[str, object]] = []
-        for phase in PHASES:
-            try:
-                outcome = self._phase(blueprint, project, phase)
-            except SandboxError as exc:
-                return TestReport(passed=False, phases=phases, summary=str(exc))
-            seconds, result = outcome
-            phases.append({"phase": phase, "ok": result.ok, "seconds": round(seconds, 2),
-                           "isolation": result.isolation, "network": result.network})
-            if not result.ok:
-                output = (result.stdout + "\n" + result.stderr).strip()
-                tail = "\n".join(output.splitlines()[-_TAIL_LINES:])
-                return TestReport(passed=False, phases=phases, summary=_(
-                    "{phase} failed in the sandbox (exit code {code}): {detail}\n{tail}").format(
-                        phase=phase, code=result.exit_code, detail=result.detail, tail=tail))
-        total = sum(float(str(p["seconds"])) for p in phases)
-        return TestReport(passed=True, phases=phases, summary=_(
-            "Install, type-check, build and tests passed in the sandbox in {seconds} s.").format(
-                seconds=format_number(round(total))))
+        def one(phase: Phase) -> _Ran:
+            seconds, result = self._phase(blueprint, project, phase)
+            return _Ran(result.ok, seconds, result.stdout + "\n" + result.stderr,
+                        lambda tail: _("{phase} failed in the sandbox (exit code {code}): "
+                                       "{detail}\n{tail}").format(
+                            phase=phase, code=result.exit_code, detail=result.detail, tail=tail),
+                        {"isolation": result.isolation, "network": result.network})
+
+        return _run_phases(one, (SandboxError,), _(
+            "Install, type-check, build and tests passed in the sandbox in {seconds} s."))
 
     def _phase(self, blueprint: Blueprint, project: Path, phase: Phase) -> (
             tuple[float, ExecResult]):
