@@ -46,10 +46,6 @@ class LocalDeployer:
         folders.sort(key=lambda p: p.stat().st_mtime, reverse=True)
         return [p.name for p in folders]
 
-    def current(self, slug: str) -> str | None:
-        """The release of `slug` serving now, or None."""
-        return self._current(slug)
-
     def restore(self, slug: str, release_id: str, run_id: str) -> DeployResult:
         """Serve an earlier kept release again: the rollback.
 
@@ -63,7 +59,7 @@ class LocalDeployer:
         self.runtime.initialize(release_id, self.releases / release_id)
         self.runtime.stop(release_id)  # a leftover of a killed attempt of this same release
         started = self.runtime.start(release_id)
-        previous = self._current(slug)
+        previous = self.current(slug)
         if not started.ok or started.status is None:
             restored = self.runtime.status(previous).url if previous else None
             return DeployResult(ok=False, rolled_back=previous is not None, restored_url=restored,
@@ -76,7 +72,8 @@ class LocalDeployer:
     def _pointer(self, slug: str) -> Path:
         return self.releases / f"{slug}.current.json"
 
-    def _current(self, slug: str) -> str | None:
+    def current(self, slug: str) -> str | None:
+        """The release of `slug` serving now, or None."""
         try:
             data = json.loads(self._pointer(slug).read_text(encoding="utf-8"))
         except (FileNotFoundError, json.JSONDecodeError):
