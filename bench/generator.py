@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined, Template
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from webnova.adapters.git import ProjectRepo
 from webnova.benchkit import BenchReport, BenchRow, time_each
@@ -29,9 +29,9 @@ from webnova.generator.catalog import load_catalog
 from webnova.generator.context import build_context
 from webnova.generator.openapi import openapi_document
 from webnova.generator.render import (
-    ENTITY_TOKEN,
-    PAGE_TOKEN,
+    expansions,
     render_project,
+    templates_root,
     tree_sources,
     write_tree,
 )
@@ -42,8 +42,11 @@ REPEATS = 5
 TARGET = 1 / 1.5  # ratio = baseline / value, so 1.5x slower is 0.67
 
 
-_RAW_ENV = Environment(undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
-                       lstrip_blocks=True, autoescape=False)
+# The same loader as the generator's (templates root), so `{% include %}` of shared partials
+# works; what the baseline leaves out is the sandbox, not the file lookup.
+_RAW_ENV = Environment(loader=FileSystemLoader(templates_root(), encoding="utf-8"),
+                       auto_reload=False, undefined=StrictUndefined, keep_trailing_newline=True,
+                       trim_blocks=True, lstrip_blocks=True, autoescape=False)
 _RAW_ENV.filters["json"] = json.dumps
 _RAW_COMPILED: dict[str, Template] = {}
 
@@ -67,17 +70,9 @@ def _raw_render(bp: Blueprint, out: Path) -> None:
             template = _RAW_COMPILED.get(text)
             if template is None:
                 template = _RAW_COMPILED[text] = _RAW_ENV.from_string(text)
-            target = path[:-3]
-            if target.endswith(PAGE_TOKEN):
-                for page in context["pages"]:
-                    files[target[: -len(PAGE_TOKEN)] + page["file"]] = template.render(
-                        {**context, "page": page})
-            elif ENTITY_TOKEN in target:
-                for entity in context["entities"]:
-                    files[target.replace(ENTITY_TOKEN, entity["snake"])] = template.render(
-                        {**context, "entity": entity})
-            else:
-                files[target] = template.render(context)
+            # The generator's own expansion of __page__/__entity__/__route__ names.
+            for name, values in expansions(path[:-3], context):
+                files[name] = template.render(values)
     write_tree({p: t for p, t in files.items() if t.strip()}, out)
 
 

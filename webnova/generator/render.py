@@ -24,7 +24,7 @@ blueprint always gives a byte-identical tree.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cache, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
@@ -125,18 +125,28 @@ def _render_file(
         return {target: text}
     template = env.from_string(text) if env is not None else _compiled(text)
     rendered: Tree = {}
+    for name, values in expansions(target, context):
+        rendered.update(_keep(name, template.render(values)))
+    return rendered
+
+
+def expansions(target: str, context: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Each output path of the template at `target`, with the values it renders with.
+
+    One per page for a `__page__` name, one per entity for `__entity__`/`__route__` segments,
+    else the path itself with `context`.
+    """
     if target.endswith(PAGE_TOKEN):
         folder = target[: -len(PAGE_TOKEN)]
         for page in context["pages"]:
-            text_out = template.render({**context, "page": page})
-            rendered.update(_keep(folder + page["file"], text_out))
-        return rendered
+            yield folder + page["file"], {**context, "page": page}
+        return
     if ENTITY_TOKEN not in target and ROUTE_TOKEN not in target:
-        return _keep(target, template.render(context))
+        yield target, context
+        return
     for entity in context["entities"]:
         name = target.replace(ENTITY_TOKEN, entity["snake"]).replace(ROUTE_TOKEN, entity["route"])
-        rendered.update(_keep(name, template.render({**context, "entity": entity})))
-    return rendered
+        yield name, {**context, "entity": entity}
 
 
 def _keep(path: str, text: str) -> Tree:
