@@ -1,6 +1,3 @@
-// Shared HTTP helpers: error responses and database error mapping.
-import type { NextFunction, Request, Response } from 'express';
-
 export class HttpError extends Error {
   constructor(
     public readonly status: number,
@@ -45,29 +42,3 @@ export function mapDatabaseError(error: unknown): HttpError | undefined {
       return new HttpError(422, 'invalid', 'The value does not fit the column.');
     default:
       return undefined;
-  }
-}
-
-export function errorHandler(error: unknown, _req: Request, res: Response, _next: NextFunction): void {
-  const known = error instanceof HttpError ? error : mapDatabaseError(error);
-  if (known) {
-    res.status(known.status).json({ error: known.code, message: known.message, issues: known.issues });
-    return;
-  }
-  const status = (error as { status?: number; type?: string }).status;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    // body-parser: malformed JSON (400) or a body over the limit (413).
-    res.status(status).json({ error: 'bad_request', message: 'The request body could not be read.' });
-    return;
-  }
-  console.error(error);
-  res.status(500).json({ error: 'internal', message: 'Internal server error.' });
-}
-
-type Handler = (req: Request, res: Response) => Promise<void>;
-
-export function route(handler: Handler) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    handler(req, res).catch(next);
-  };
-}
