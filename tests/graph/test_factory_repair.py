@@ -114,6 +114,12 @@ def claude(recorder: Recorder) -> ClaudeBrain:
     return make_claude_brain(KEY, "claude-sonnet-4-6", http_client=client, max_retries=0)
 
 
+def no_fill_stream() -> httpx.Response:
+    """Claude's answer to the coder's first question: no business rules to add."""
+    return _streamed("record_custom_logic", {
+        "edits": [], "explanation": "the description asks for no extra rule"})
+
+
 def repair_stream(code: str = FIXED) -> httpx.Response:
     return _streamed("record_repair", {
         "edits": [{"file": "app/pricing.py", "name": "booking_fee", "code": code}],
@@ -122,6 +128,8 @@ def repair_stream(code: str = FIXED) -> httpx.Response:
 
 class BlueprintRun:
     """A run started from a blueprint, with approvals decided by the policy."""
+
+    text = ""  # the person's description, if any
 
     def __init__(self, deps: FactoryDeps, bp: Blueprint) -> None:
         self.saver = InMemorySaver()
@@ -134,8 +142,8 @@ class BlueprintRun:
     def start(self) -> dict[str, Any]:
         graph = build_factory_graph(self.saver)
         value: dict[str, Any] = graph.invoke(
-            {"run_id": self.run_id, "tenant": "acme", "user": "u1", "text": "", "locale": "en",
-             "approvals": "auto", "blueprint": self.bp.model_dump(mode="json")},
+            {"run_id": self.run_id, "tenant": "acme", "user": "u1", "text": self.text,
+             "locale": "en", "approvals": "auto", "blueprint": self.bp.model_dump(mode="json")},
             self.config, context=self.deps, version="v2").value
         return value
 
@@ -160,8 +168,10 @@ def _run(platform: Platform, tmp_path: Path, brain: Any, tester: PytestTester) -
 def test_slots_are_found_outside_tests_and_only_they_can_be_edited(tmp_path: Path) -> None:
     bp = fastapi_blueprint()
     folder = project_with_broken_slot(tmp_path / "p", bp, "r1")
-    (slot,) = find_slots(folder)
-    assert (slot.file, slot.name) == ("app/pricing.py", "booking_fee")
+    slots = find_slots(folder)
+    assert not [s for s in slots if s.file.startswith("tests/")]
+    (slot,) = [s for s in slots if s.file == "app/pricing.py"]
+    assert slot.name == "booking_fee"
     assert slot.code == "    return minutes * 100 - 1\n"
     with pytest.raises(RepairRejected, match="not a custom-logic slot"):
         apply_plan(folder, RepairPlan(edits=[SlotEdit(
@@ -178,7 +188,7 @@ def test_slots_are_found_outside_tests_and_only_they_can_be_edited(tmp_path: Pat
 
 def test_claude_repairs_the_broken_slot_and_the_tests_then_pass(
         platform: Platform, tmp_path: Path) -> None:
-    recorder = Recorder(repair_stream())
+    recorder = Recorder(no_fill_stream(), repair_stream())
     tester = PytestTester()
     run = _run(platform, tmp_path, claude(recorder), tester)
     final = run.start()
@@ -187,7 +197,8 @@ def test_claude_repairs_the_broken_slot_and_the_tests_then_pass(
     assert list(stages(run.folder))[:2] == ["repair", "custom-logic"]
     assert final["commit"] == ProjectRepo.open(run.folder).head()
     assert "minutes * 100\n" in (run.folder / "app" / "pricing.py").read_text(encoding="utf-8")
-    (body,) = recorder.bodies
+    fill, body = recorder.bodies
+    assert fill["tool_choice"] == {"type": "tool", "name": "record_custom_logic"}
     prompt = body["messages"][0]["content"]
     assert body["tool_choice"] == {"type": "tool", "name": "record_repair"}
     assert "assert 2999 == 3000" in prompt  # the tester's failure summary
@@ -211,20 +222,21 @@ def test_the_offline_brain_proposes_no_repair_and_the_loop_breaker_stops(
 
 def test_a_crash_after_the_repair_neither_asks_claude_nor_commits_again(
         platform: Platform, tmp_path: Path) -> None:
-    recorder = Recorder(repair_stream())  # one answer only: a second request would fail
+    # One answer each: a second request for either would fail.
+    recorder = Recorder(no_fill_stream(), repair_stream())
     tester = PytestTester(crash_on_call=2)
     run = _run(platform, tmp_path, claude(recorder), tester)
     with pytest.raises(Crash):
         run.start()
     assert run.resume()["status"] == "done"
     assert list(stages(run.folder)).count("repair") == 1
-    assert len(recorder.bodies) == 1
+    assert len(recorder.bodies) == 2
 
 
 @pytest.mark.slow
 def test_the_whole_generated_suite_passes_after_the_repair(
         platform: Platform, tmp_path: Path) -> None:
-    recorder = Recorder(repair_stream())
+    recorder = Recorder(no_fill_stream(), repair_stream())
     tester = PytestTester(only=None)
     run = _run(platform, tmp_path, claude(recorder), tester)
     final = run.start()

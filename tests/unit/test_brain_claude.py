@@ -21,6 +21,7 @@ from webnova.adapters.brains.offline import OfflineBrain
 from webnova.adapters.brains.port import (
     BrainDelta,
     CustomSlot,
+    FillRequest,
     IntentAnalysis,
     RepairRequest,
     reporting_progress,
@@ -261,6 +262,26 @@ def test_a_repair_is_a_tool_call_restricted_to_the_offered_slots() -> None:
     assert "return a + b - 1" in first["messages"][0]["content"]
     refusal = recorder.bodies[1]["messages"][-1]["content"][0]
     assert refusal["is_error"] and "not offered" in refusal["content"]
+
+
+def test_custom_logic_is_asked_with_the_description_and_an_answer_for_another_tool_is_refused(
+        ) -> None:
+    request = FillRequest(description="Orders over 10,000 SAR need a manager.",
+                          blueprint='{"entities": [{"name": "order"}]}', blueprint_name="Shop",
+                          slots=[CustomSlot(file="server/src/hooks/order.ts",
+                                            name="beforeCreate", code="  return input;\n")])
+    rule = {"edits": [{"file": "server/src/hooks/order.ts", "name": "beforeCreate",
+                       "code": "  if (input.total > 10000) throw new HttpError(422, 'x', 'y');\n"
+                               "  return input;\n"}], "explanation": "manager rule"}
+    recorder = Recorder(_streamed("record_repair", rule), _streamed("record_custom_logic", rule))
+    plan = _brain(recorder).fill(request)
+    assert plan.explanation == "manager rule" and plan.edits[0].name == "beforeCreate"
+    first, second = recorder.bodies
+    assert first["tool_choice"] == {"type": "tool", "name": "record_custom_logic"}
+    prompt = first["messages"][0]["content"]
+    assert "Orders over 10,000 SAR" in prompt and '"order"' in prompt
+    assert "return input;" in prompt.split("<slots>")[1]
+    assert second["messages"][-1]["content"] == "call the record_custom_logic tool"
 
 
 def test_a_real_request_is_refused_in_tests() -> None:

@@ -4,32 +4,38 @@ The commit is the side effect: it is journaled per (run, blueprint version, atte
 generator itself is idempotent (regenerating an unchanged blueprint commits nothing), so a node
 killed between the commit and the journal entry still leaves exactly one commit.
 
-When the tester sent the run back with failing tests, the coder asks the brain for a repair of
-the project's custom-logic slots (`webnova.graphs.repair`); the offline brain proposes none, so
-the loop breaker decides. The brain's plan is journaled before it is applied, so a node killed
-after the repair commit applies the same plan again, finds nothing to change, and never commits
-twice or asks the model twice.
+The generated backends call per-entity hooks whose bodies are custom-logic slots
+(`webnova.graphs.repair`). Once per blueprint version the coder asks the brain to write the
+description's business rules into them (a `custom-logic` commit); when the tester sent the run
+back with failing tests, it asks for a repair of the same slots (a `repair` commit). The offline
+brain writes and repairs nothing, so the hooks keep their pass-through defaults and the loop
+breaker decides. Model-written code passes the sandbox pre-scan before it is written. Each plan
+is journaled before it is applied, so a node killed after the commit applies the same plan
+again, finds nothing to change, and never commits twice or asks the model twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 from langgraph.types import Command
 
-from webnova.adapters.brains.port import RepairPlan, RepairRequest
+from webnova.adapters.brains.port import CustomSlot, FillRequest, RepairPlan, RepairRequest
 from webnova.adapters.git import ProjectRepo
 from webnova.generator.blueprint import Blueprint
 from webnova.generator.generate import generate_project
 from webnova.governance.budgets import Metric
 from webnova.graphs.budget import STEPS, Overrun, model_usage, record_model_delta, step_overrun
 from webnova.graphs.deps import FactoryRuntime, deps_of
-from webnova.graphs.events import CodeGenerated, CodeRepaired, RunFinished
+from webnova.graphs.events import CodeGenerated, CodeRepaired, CustomLogicWritten, RunFinished
 from webnova.graphs.repair import RepairRejected, apply_plan, find_slots
 from webnova.graphs.spend import spend_gate
 from webnova.graphs.state import FactoryState
 from webnova.i18n import _, use_locale
+
+SlotStage = Literal["custom-logic", "repair"]
 
 
 def project_dir(projects_dir: Path, blueprint: Blueprint, run_id: str) -> Path:
@@ -72,48 +78,89 @@ def coder(state: FactoryState, runtime: FactoryRuntime) -> (
         failed = {**update, "status": "failed", "error": result["message"]}
         return Command(goto="__end__", update=failed)
     commit = result["commit"] or ""
+    written = _custom_logic(state, runtime, bp, folder)
+    commit = written["commit"] or commit
     report = state.get("test_report") or {}
     if attempt > 1 and report and not report.get("passed"):
-        repaired = _repair(state, runtime, bp, folder, attempt)
-        update["messages"] = [*update["messages"], repaired["message"]]
-        commit = repaired["commit"] or commit
+        written = _repair(state, runtime, bp, folder, attempt)
+        commit = written["commit"] or commit
+    if written["message"]:
+        update["messages"] = [*update["messages"], written["message"]]
     return Command(goto="tester", update={**update, "commit": commit})
+
+
+def _custom_logic(state: FactoryState, runtime: FactoryRuntime, bp: Blueprint,
+                  folder: Path) -> dict[str, Any]:
+    """Write the description's business rules into the slots, once per blueprint version."""
+    deps = deps_of(runtime)
+    description = state.get("text") or bp.description
+    facts = bp.model_dump_json(include={"name", "description", "domain", "entities",
+                                        "relations", "features", "compliance"})
+    return _slot_step(state, runtime, bp, folder, f"fill:v{bp.version}", "custom-logic",
+                      lambda slots: deps.brain.fill(FillRequest(
+                          description=description, blueprint=facts, slots=slots,
+                          blueprint_name=bp.name)))
 
 
 def _repair(state: FactoryState, runtime: FactoryRuntime, bp: Blueprint, folder: Path,
             attempt: int) -> dict[str, Any]:
     """Repair the failing code in the slots once per (blueprint version, attempt)."""
     deps = deps_of(runtime)
+    failure = str((state.get("test_report") or {}).get("summary", ""))
+    return _slot_step(state, runtime, bp, folder, f"repair:v{bp.version}:a{attempt}", "repair",
+                      lambda slots: deps.brain.repair(RepairRequest(
+                          failure=failure, slots=slots, blueprint_name=bp.name)))
+
+
+def _slot_step(state: FactoryState, runtime: FactoryRuntime, bp: Blueprint, folder: Path,
+               key: str, stage: SlotStage, ask: Callable[[list[CustomSlot]], RepairPlan]) -> (
+        dict[str, Any]):
+    """Ask for slot edits, apply and commit them as `stage`; journaled under `key`."""
+    deps = deps_of(runtime)
     run_id = state["run_id"]
-    key = f"repair:v{bp.version}:a{attempt}"
     done = deps.ledger.journaled(run_id, key)
     if done is not None:
         return done
-    plan = _plan(state, runtime, bp, folder, key)
-    locale = state.get("locale", "en")
+    plan = _plan(state, runtime, folder, key, ask)
+    refused = False
     try:
         files = apply_plan(folder, plan)
     except RepairRejected as exc:
-        files, plan = [], RepairPlan(explanation=str(exc))
+        files, plan, refused = [], RepairPlan(explanation=str(exc)), True
     commit = ProjectRepo.open(folder).commit_all(
-        "repair", bp.version, run_id, f"attempt {attempt}: {plan.explanation}"[:500]) \
-        if files else None
-    with use_locale(locale):
-        message = _("Repaired {files} after the failing tests: {why}").format(
-            files=", ".join(files), why=plan.explanation or "-") if files else _(
-            "No repair was proposed for the failing tests ({why}); testing again.").format(
-                why=plan.explanation or "-")
-    deps.ledger.emit(run_id, CodeRepaired(
-        blueprint_version=bp.version, attempt=attempt, files=files, commit=commit,
-        explanation=plan.explanation[:2000]), actor="agent:coder")
+        stage, bp.version, run_id, f"{key}: {plan.explanation}"[:500]) if files else None
+    with use_locale(state.get("locale", "en")):
+        message = _slot_message(stage, files, plan.explanation or "-", refused=refused)
+    event: CodeRepaired | CustomLogicWritten
+    if stage == "repair":
+        event = CodeRepaired(blueprint_version=bp.version, attempt=state.get("attempts", 0) + 1,
+                             files=files, commit=commit, explanation=plan.explanation[:2000])
+    else:
+        event = CustomLogicWritten(blueprint_version=bp.version, files=files, commit=commit,
+                                   explanation=plan.explanation[:2000], refused=refused)
+    deps.ledger.emit(run_id, event, actor="agent:coder")
     result = {"commit": commit, "files": files, "message": message}
     deps.ledger.journal(run_id, key, result, actor="agent:coder")
     return result
 
 
-def _plan(state: FactoryState, runtime: FactoryRuntime, bp: Blueprint, folder: Path,
-          key: str) -> RepairPlan:
-    """The brain's repair plan, journaled before it is applied (asked once per attempt)."""
+def _slot_message(stage: SlotStage, files: list[str], why: str, *, refused: bool) -> str:
+    """What the person reads about the step (nothing when no custom logic was asked for)."""
+    if refused:
+        return _("The code the model proposed was refused and not written: {why}").format(why=why)
+    if stage == "custom-logic":
+        return _("Wrote the business rules from the description into {files}: {why}").format(
+            files=", ".join(files), why=why) if files else ""
+    if files:
+        return _("Repaired {files} after the failing tests: {why}").format(
+            files=", ".join(files), why=why)
+    return _("No repair was proposed for the failing tests ({why}); testing again.").format(
+        why=why)
+
+
+def _plan(state: FactoryState, runtime: FactoryRuntime, folder: Path, key: str,
+          ask: Callable[[list[CustomSlot]], RepairPlan]) -> RepairPlan:
+    """The brain's plan, journaled before it is applied (asked once per key)."""
     deps = deps_of(runtime)
     run_id = state["run_id"]
     planned = deps.ledger.journaled(run_id, f"{key}:plan")
@@ -123,11 +170,9 @@ def _plan(state: FactoryState, runtime: FactoryRuntime, bp: Blueprint, folder: P
     if not slots:
         plan = RepairPlan(explanation="the project has no custom-logic slots")
     else:
-        failure = str((state.get("test_report") or {}).get("summary", ""))
         before = model_usage(deps.brain)
         with use_locale(state.get("locale", "en")):
-            plan = deps.brain.repair(RepairRequest(failure=failure, slots=slots,
-                                                   blueprint_name=bp.name))
+            plan = ask(slots)
         record_model_delta(deps.budget, run_id, deps.brain, before)
     deps.ledger.journal(run_id, f"{key}:plan", plan.model_dump(mode="json"),
                         actor="agent:coder")

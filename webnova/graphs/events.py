@@ -78,6 +78,16 @@ class CodeRepaired(DomainEvent, event_type="CodeRepaired", schema_version=1):
     explanation: str
 
 
+class CustomLogicWritten(DomainEvent, event_type="CustomLogicWritten", schema_version=1):
+    """The coder asked the brain for the description's business rules in the slots."""
+
+    blueprint_version: int
+    files: list[str]
+    commit: str | None
+    explanation: str
+    refused: bool
+
+
 class TestsRun(DomainEvent, event_type="TestsRun", schema_version=1):
     """The tester ran the project's checks."""
 

@@ -24,6 +24,7 @@ from typing import Final
 
 from webnova.adapters.brains.port import CustomSlot, RepairPlan, SlotEdit
 from webnova.adapters.git import GitError, ProjectRepo
+from webnova.adapters.sandbox import prescan
 from webnova.generator.render import MANIFEST
 
 _BEGIN: Final = re.compile(r"webnova:custom-begin\s+([A-Za-z0-9_.-]+)")
@@ -116,6 +117,29 @@ def find_slots(project: Path) -> list[CustomSlot]:
     return slots
 
 
+# The sandbox pre-scan's language for a slot's file; anything else is scanned as both.
+_SCAN_LANGUAGES: Final = {".py": ("python",), ".ts": ("typescript",), ".tsx": ("typescript",),
+                          ".js": ("node",), ".mjs": ("node",), ".cjs": ("node",),
+                          ".sh": ("bash",)}
+
+
+def screen_plan(plan: RepairPlan) -> list[str]:
+    """Why the sandbox pre-scan refuses the plan's code (empty: nothing hostile was found).
+
+    Model-written code runs in the tester's sandbox and then in the deployment, which has the
+    project's secrets; the same scan that guards the sandbox refuses it before it is written
+    (a description can carry instructions the model followed).
+    """
+    reasons: list[str] = []
+    for edit in plan.edits:
+        suffix = PurePosixPath(edit.file).suffix
+        for language in _SCAN_LANGUAGES.get(suffix, ("python", "typescript")):
+            verdict = prescan.scan(edit.code, language)
+            reasons += [f"{edit.file}#{edit.name} {f.line}: {f.reason} ({f.rule})"
+                        for f in verdict.findings if f.severity == "high"]
+    return reasons
+
+
 def _replace(text: str, edit: SlotEdit) -> str:
     if edit.name == WHOLE_FILE:
         return edit.code
@@ -131,9 +155,12 @@ def apply_plan(project: Path, plan: RepairPlan) -> list[str]:
     """Write the plan's edits into their slots; the files that changed.
 
     Raises:
-        RepairRejected: an edit names a slot the project does not have, or its code contains
-            slot markers. Nothing is written then.
+        RepairRejected: an edit names a slot the project does not have, its code contains
+            slot markers, or the sandbox pre-scan finds it hostile. Nothing is written then.
     """
+    hostile = screen_plan(plan)
+    if hostile:
+        raise RepairRejected("the pre-scan refused the code: " + "; ".join(hostile[:5]))
     offered = {(s.file, s.name) for s in find_slots(project)}
     texts: dict[str, str] = {}
     for edit in plan.edits:

@@ -1,10 +1,10 @@
 """ClaudeBrain: the brain port over the Anthropic Messages API, streamed.
 
 Structured output goes through tool use: the tool's `input_schema` is the JSON Schema of the same
-pydantic model that validates the answer (`IntentAnalysis`, `Blueprint`, `RepairPlan`). An
-invalid answer is sent back as an error `tool_result` and Claude repairs it, a bounded number of
-times. The stable system prompt (rules and catalog) carries `cache_control`, so repeated calls
-read it from the prompt cache.
+pydantic model that validates the answer (`IntentAnalysis`, `Blueprint`, `RepairPlan` for both
+the custom logic and repairs). An invalid answer is sent back as an error `tool_result` and Claude
+repairs it, a bounded number of times. The stable system prompt (rules and catalog) carries
+`cache_control`, so repeated calls read it from the prompt cache.
 
 Every call streams (`messages.stream`): text and tool-input deltas go to the progress callback of
 `webnova.adapters.brains.port.reporting_progress` (the graph shows them as they arrive), and the
@@ -29,6 +29,8 @@ from pydantic import BaseModel, ValidationError
 from webnova.adapters.brains.port import (
     BrainDelta,
     BrainProgress,
+    CustomSlot,
+    FillRequest,
     IntentAnalysis,
     RepairPlan,
     RepairRequest,
@@ -137,15 +139,27 @@ class ClaudeBrain:
             return previous.revise(**data)
         return blueprint
 
+    def fill(self, request: FillRequest) -> RepairPlan:
+        """Write the description's business rules into the slots through `record_custom_logic`."""
+        prompt = load_prompt("fill", platform=request.blueprint_name or "-",
+                             description=request.description[:8000] or "-",
+                             blueprint=request.blueprint[:30000], slots=_slots_json(request.slots))
+        return self._slot_plan("record_custom_logic",
+                               "Record the business rules written into the custom-logic slots.",
+                               prompt, request.slots)
+
     def repair(self, request: RepairRequest) -> RepairPlan:
         """Propose new contents for the failing project's slots through `record_repair`."""
-        slots = json.dumps([slot.model_dump() for slot in request.slots], ensure_ascii=False,
-                           indent=1)
         prompt = load_prompt("repair", platform=request.blueprint_name or "-",
-                             failure=request.failure[-8000:], slots=slots)
-        known = {(slot.file, slot.name) for slot in request.slots}
-        return self._structured("record_repair", "Record the edits to the custom-logic slots.",
-                                RepairPlan.model_json_schema(), prompt,
+                             failure=request.failure[-8000:], slots=_slots_json(request.slots))
+        return self._slot_plan("record_repair", "Record the edits to the custom-logic slots.",
+                               prompt, request.slots)
+
+    def _slot_plan(self, tool: str, description: str, prompt: str,
+                   slots: list[CustomSlot]) -> RepairPlan:
+        """A plan whose edits name only the offered slots (anything else is sent back)."""
+        known = {(slot.file, slot.name) for slot in slots}
+        return self._structured(tool, description, RepairPlan.model_json_schema(), prompt,
                                 lambda data: _known_slots(RepairPlan.model_validate(data),
                                                           known))
 
@@ -157,7 +171,8 @@ class ClaudeBrain:
                 response = self._call(tool, description, schema, messages)
             except _Malformed:
                 continue  # nothing usable to answer to: ask the same question again
-            call = next((b for b in response.content if b.type == "tool_use"), None)
+            call = next((b for b in response.content
+                         if b.type == "tool_use" and b.name == tool), None)
             if call is None:
                 error = f"call the {tool} tool"
                 messages += [{"role": "assistant", "content": response.content},
@@ -245,6 +260,10 @@ def _brain_error(exc: anthropic.APIError) -> BrainError:
         return BrainError(_("Claude answered with an error ({status}); the run kept its "
                             "state.").format(status=exc.status_code))
     return BrainError(_("Claude could not be reached; the run kept its state."))
+
+
+def _slots_json(slots: list[CustomSlot]) -> str:
+    return json.dumps([slot.model_dump() for slot in slots], ensure_ascii=False, indent=1)
 
 
 def _known_slots(plan: RepairPlan, known: set[tuple[str, str]]) -> RepairPlan:

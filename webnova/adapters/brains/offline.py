@@ -29,7 +29,13 @@ from webnova.adapters.brains.lexicon import (
     TEMPLATES,
     Terms,
 )
-from webnova.adapters.brains.port import IntentAnalysis, IntentStatus, RepairPlan, RepairRequest
+from webnova.adapters.brains.port import (
+    FillRequest,
+    IntentAnalysis,
+    IntentStatus,
+    RepairPlan,
+    RepairRequest,
+)
 from webnova.generator.blueprint import (
     Blueprint,
     ComplianceFramework,
@@ -143,6 +149,11 @@ class OfflineBrain:
         data.pop("schema_version", None)
         data["slug"] = previous.slug  # the project folder and repository keep their identity
         return previous.revise(**data)
+
+    def fill(self, request: FillRequest) -> RepairPlan:
+        """No custom logic: the generated hooks keep their pass-through defaults."""
+        del request
+        return RepairPlan(explanation="the offline brain writes no custom logic")
 
     def repair(self, request: RepairRequest) -> RepairPlan:
         """No repair: the offline brain does not write code, so the loop breaker decides."""

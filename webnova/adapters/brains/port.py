@@ -77,6 +77,18 @@ class RepairRequest(BaseModel):
     blueprint_name: str = Field(default="", description="The platform being built.")
 
 
+class FillRequest(BaseModel):
+    """What the platform is for, and the custom-logic slots its business rules may go into."""
+
+    model_config = _STRICT
+
+    description: str = Field(description="The person's description of the platform.")
+    blueprint: str = Field(description="The approved blueprint (entities, fields, features) "
+                                       "as JSON.")
+    slots: list[CustomSlot] = Field(description="Slots with their generated default code.")
+    blueprint_name: str = Field(default="", description="The platform being built.")
+
+
 class SlotEdit(BaseModel):
     """The new content of one slot."""
 
@@ -126,7 +138,7 @@ def progress_callback() -> BrainProgress | None:
 
 
 class Brain(Protocol):
-    """The model port: analyse a description, design and revise a blueprint, repair code."""
+    """The model port: analyse, design and revise a blueprint, write and repair custom logic."""
 
     name: str
 
@@ -137,6 +149,10 @@ class Brain(Protocol):
     def design(self, analysis: IntentAnalysis, previous: Blueprint | None = None,
                feedback: str | None = None) -> Blueprint:
         """A valid blueprint for `analysis`, or `previous` revised after `feedback`."""
+        ...
+
+    def fill(self, request: FillRequest) -> RepairPlan:
+        """Business rules the description asks for, as edits to `request.slots` (may be empty)."""
         ...
 
     def repair(self, request: RepairRequest) -> RepairPlan:
