@@ -7,6 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from webnova.cli import app as webnova_app
 from webnova.graphs.cli import app
 
 CLINIC_AR = "منصة لحجز المواعيد في عيادة، يحجز المرضى مواعيدهم مع الأطباء ويتلقون تذكيرات."
@@ -55,3 +56,10 @@ def test_projects_on_a_fresh_home_says_how_to_build_one(tmp_path: Path) -> None:
     assert code == 0 and "webnova build" in output
     code, output = _invoke(tmp_path, "projects", "--json")
     assert code == 0 and output.strip() == "[]"
+
+
+def test_the_global_language_option_reaches_the_factory_commands(tmp_path: Path) -> None:
+    result = CliRunner().invoke(webnova_app, ["--lang", "ar", "plan", CLINIC_AR],
+                                env={"WEBNOVA_HOME": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    assert "القالب" in result.output and "Template" not in result.output

@@ -20,14 +20,20 @@ from rich.table import Table
 from webnova.adapters.brains.offline import OfflineBrain
 from webnova.factory import Factory, FactoryError, FactoryEvent, RunView
 from webnova.graphs.state import ApprovalRequest, Decision
-from webnova.i18n import _, negotiate, use_locale
+from webnova.i18n import _, current_locale, negotiate, use_locale
 from webnova.settings import load_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 console = Console()
 err_console = Console(stderr=True)
 
-LangOpt = Annotated[str, typer.Option("--lang", help="Language of the output: en or ar.")]
+LangOpt = Annotated[str | None, typer.Option(
+    "--lang", help="Language of the output: en or ar (default: `webnova --lang`, then settings).")]
+
+
+def _language(lang: str | None) -> str:
+    """The option's language, else the one `webnova --lang` or the settings chose."""
+    return negotiate(lang) if lang else current_locale()
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 TenantOpt = Annotated[str, typer.Option("--tenant", help="Tenant the run belongs to.")]
 
@@ -38,10 +44,11 @@ def _json(value: Any) -> None:
 
 @app.command()
 def plan(text: Annotated[str, typer.Argument(help="The platform, in English or Arabic.")],
-         lang: LangOpt = "en", as_json: JsonOpt = False) -> None:
+         lang: LangOpt = None, as_json: JsonOpt = False) -> None:
     """Analyse a description and propose a blueprint; nothing is written."""
     brain = OfflineBrain()
-    with use_locale(negotiate(lang)):
+    lang = _language(lang)
+    with use_locale(lang):
         analysis = brain.analyze(text, lang)
         blueprint = brain.design(analysis) if analysis.status == "ok" else None
         if as_json:
@@ -67,14 +74,15 @@ def build(
                                               help="A blueprint YAML/JSON file.")] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Approve every gate (policy 'auto').")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Project folder.")] = None,
-    lang: LangOpt = "en", tenant: TenantOpt = "default", as_json: JsonOpt = False,
+    lang: LangOpt = None, tenant: TenantOpt = "default", as_json: JsonOpt = False,
 ) -> None:
     """Build a platform: plan, approve, generate, test and deploy it."""
     if (text is None) == (spec is None):
         err_console.print(_("Give a description or --spec FILE (one of them)."))
         raise typer.Exit(2)
     source: str | Path = spec if spec is not None else str(text)
-    with use_locale(negotiate(lang)), Factory(load_settings()) as factory:
+    lang = _language(lang)
+    with use_locale(lang), Factory(load_settings()) as factory:
         try:
             events = factory.stream(source, tenant=tenant, locale=lang,
                                     approvals="auto" if yes else "ask", out=out)
@@ -93,7 +101,7 @@ def resume(
     changes: Annotated[str | None, typer.Option("--changes", help="Request changes.")] = None,
     answer: Annotated[str | None, typer.Option("--answer",
                                                help="Answer a clarifying question.")] = None,
-    lang: LangOpt = "en",
+    lang: LangOpt = None,
     tenant: Annotated[str | None, typer.Option(
         "--tenant", help="Only answer if the run belongs to this tenant.")] = None,
     as_json: JsonOpt = False,
@@ -107,7 +115,7 @@ def resume(
         raise typer.Exit(2)
     decision = Decision(kind=chosen[0], text=changes or answer or "",  # type: ignore[arg-type]
                         actor="cli") if chosen else None
-    with use_locale(negotiate(lang)), Factory(load_settings()) as factory:
+    with use_locale(_language(lang)), Factory(load_settings()) as factory:
         try:
             view = _drive(factory, factory.stream_resume(run_id, decision, tenant=tenant),
                           as_json)
@@ -187,7 +195,7 @@ def _finish(view: RunView, as_json: bool) -> None:
 
 
 @app.command()
-def projects(tenant: TenantOpt = "default", as_json: JsonOpt = False, lang: LangOpt = "en"
+def projects(tenant: TenantOpt = "default", as_json: JsonOpt = False, lang: LangOpt = None
              ) -> None:
     """List the tenant's generated projects: folder, last commit and deployment."""
     with Factory(load_settings()) as factory:
@@ -195,7 +203,7 @@ def projects(tenant: TenantOpt = "default", as_json: JsonOpt = False, lang: Lang
     if as_json:
         _json([p.model_dump(mode="json") for p in listed])
         return
-    with use_locale(negotiate(lang)):
+    with use_locale(_language(lang)):
         if not listed:
             console.print(_("No project yet. Build one with {command}.").format(
                 command="webnova build \"...\""))
