@@ -8,12 +8,12 @@ placeholders. The data ships with the wheel (see `webnova.resources.data_path`).
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Final, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from webnova.governance.yamlmap import load_with_lines
 from webnova.resources import data_path
 
 PackId = Literal["pci-dss", "hipaa", "gdpr"]
@@ -67,21 +67,12 @@ def packs() -> dict[PackId, Pack]:
     return out
 
 
-# Messages of checks added after the packs' catalogue, shipped inside the package.
-EXTRA_MESSAGES: Final = Path(__file__).with_name("messages.yaml")
-
-
 @cache
 def messages() -> dict[str, Text]:
-    """Every evidence message, by key (the packs' catalogue and this package's additions)."""
-    out: dict[str, Text] = {}
-    for path in (data_path("blueprints") / "compliance" / "messages.yaml", EXTRA_MESSAGES):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for key, value in data.items():
-            if key in out:
-                raise ValueError(f"evidence message {key!r} is defined twice ({path.name})")
-            out[key] = Text.model_validate(value)
-    return out
+    """Every evidence message, by key (a key written twice is refused, not overridden)."""
+    path = data_path("blueprints") / "compliance" / "messages.yaml"
+    data, _lines = load_with_lines(path.read_text(encoding="utf-8"))
+    return {key: Text.model_validate(value) for key, value in data.items()}
 
 
 def message(key: str, **params: object) -> Text:

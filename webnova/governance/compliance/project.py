@@ -5,9 +5,17 @@ files), never raw text.
 
 Two layouts are understood:
 
-* TypeScript: Express (`express()`, `Router()`, `app.use(...)`, `router.get(...)`) with Drizzle
-  schemas (`pgTable("name", {...})`, custom column types from `customType`), JWT expiry from
-  `jwt.sign(..., {expiresIn})` / `setExpirationTime(...)`, database TLS from `ssl` options.
+* TypeScript with Drizzle schemas (`pgTable("name", {...})`, custom column types from
+  `customType`), JWT expiry from `jwt.sign(..., {expiresIn})` / `setExpirationTime(...)` and
+  database TLS from `ssl` options, on one of three servers:
+  - Express: `express()`, `Router()`, `app.use(...)`, `router.get(...)`;
+  - Fastify: `Fastify()`, plugins `app.register(plugin, { prefix })`, hooks `addHook(...)`
+    (app-wide ones are middleware, the others guard the routes of their plugin), routes
+    `app.get(...)` / `app.route({...})` (see `_FastifyReader`);
+  - Next.js App Router: routes are the `app/**/route.ts` files, their URL the folders and their
+    methods the exported `GET`/`POST`/... handlers (see `_NextReader`).
+  What a route runs is followed into the project's functions it calls (services, helpers), so
+  a thin handler over a shared module is read like one that does the work itself.
 * Python: FastAPI (`FastAPI()`, `APIRouter(prefix, dependencies)`, route decorators,
   `Depends(...)`, `include_router`, `add_middleware`, `@app.middleware("http")`) with SQLAlchemy
   models (`__tablename__`, `mapped_column(Type)` / `Column(Type)`, `TypeDecorator` subclasses).
@@ -33,7 +41,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Final
+from typing import Final, cast
 
 import yaml
 
@@ -41,12 +49,27 @@ from webnova.governance.compliance import tsscan
 from webnova.governance.compliance.tsscan import Token
 
 TS_MARKERS: Final = ("express", "Router(", "pgTable", "sqliteTable", "mysqlTable", "customType",
-                     "expiresIn", "setExpirationTime", "ssl", "ransport-Security", "ncrypt")
+                     "expiresIn", "setExpirationTime", "ssl", "ransport-Security", "ncrypt",
+                     "astify(", "trict-transport-security")
 SKIP_DIRS: Final = frozenset({"node_modules", ".git", "dist", "build", ".venv", "venv",
                               "__pycache__", ".next", "coverage", ".turbo"})
 TS_SUFFIXES: Final = (".ts", ".tsx", ".js", ".mjs", ".cjs", ".jsx")
 MAX_FILE_BYTES: Final = 2_000_000
 HTTP_METHODS: Final = frozenset({"get", "post", "put", "patch", "delete"})
+FASTIFY_METHODS: Final = HTTP_METHODS | {"head", "options"}
+# Fastify hooks that run before the handler (and so can refuse the request): guards.
+GUARD_HOOKS: Final = frozenset({"onRequest", "preParsing", "preValidation", "preHandler"})
+# Hooks that run for every request (request logging belongs here, not in onError or onClose).
+REQUEST_HOOKS: Final = GUARD_HOOKS | {"preSerialization", "onSend", "onResponse"}
+# A call that writes a log line (`accessLog.write(...)`, `request.log.info(...)`).
+LOG_CALL: Final = re.compile(r"(?:^|\.)(?:\w*log\w*|console)\."
+                             r"(?:info|warn|warning|debug|error|log|write|trace)$", re.IGNORECASE)
+NOT_LOGGING: Final = re.compile(r"log_?(?:in|out|on|off)|logo", re.IGNORECASE)
+# A Next.js App Router route handler file; the folders under app/ are the URL.
+NEXT_ROUTE: Final = re.compile(r"^(?:src/)?app/(?:(.*)/)?route\.(?:ts|js|mjs|tsx|jsx)$")
+NEXT_METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# How many functions a route's handler is followed into (spans of reachable code).
+MAX_REACHED: Final = 64
 ENCRYPTED_NAME: Final = re.compile(r"encrypt", re.IGNORECASE)
 LOGGING_MIDDLEWARE: Final = re.compile(r"log|morgan|pino|winston", re.IGNORECASE)
 HTTPS_MIDDLEWARE: Final = re.compile(r"https?redirect|forcessl|enforcehttps|requirehttps|"
@@ -195,7 +218,7 @@ def _read_project(root: Path) -> ProjectFacts:
     _scan_secrets(root, files, texts, facts)
     if any(r.file.endswith(".py") for r in facts.routes):
         facts.stack = "fastapi"
-    elif facts.routes:
+    elif facts.stack == "unknown" and facts.routes:
         facts.stack = "express"
     return facts
 
@@ -419,6 +442,14 @@ class _TsFile:
     apps: set[str] = field(default_factory=set)
     # Router-wide middleware (`router.use(mw)`) in order of declaration, with its token index.
     router_guards: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    # Local name -> exported name of renamed imports (`import { toJson as patientJson }`).
+    aliases: dict[str, str] = field(default_factory=dict)
+    # Names this module re-exports from another (`export { toJson } from "./x"`).
+    reexports: dict[str, Path] = field(default_factory=dict)
+    # Namespace imports (`import * as service from "./x"`): `service.f` is `f` of that module.
+    namespaces: set[str] = field(default_factory=set)
+    # Modules whose every export this one re-exports (`export * from "./x"`).
+    star_exports: list[Path] = field(default_factory=list)
     directory: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -444,6 +475,67 @@ class _Mount:
     guards: list[str]
 
 
+@dataclass(frozen=True)
+class _Span:
+    """Tokens `start..end` of one module: a route's handler or a function it reaches."""
+
+    ts: _TsFile
+    start: int
+    end: int
+
+
+@dataclass
+class _Reached:
+    """A span a handler reaches: its calls and the project functions it leads to."""
+
+    span: _Span
+    calls: list[tsscan.Call]
+    targets: list[_Span] = field(default_factory=list)
+    called: list[str] = field(default_factory=list)  # callees declared in the project
+    _projection: tuple[str, list[str], list[str]] | None = None
+
+    def projection(self) -> tuple[str, list[str], list[str]]:
+        """How the span reads a table: (projection, fields, excluded by a summary mapper)."""
+        if self._projection is None:
+            self._projection = _span_projection(self.span.ts.module, self.span.start,
+                                                self.span.end, self.calls)
+        return self._projection
+
+
+def _span_projection(module: tsscan.Module, start: int, end: int,
+                     calls: Sequence[tsscan.Call]) -> tuple[str, list[str], list[str]]:
+    """How the calls of a span read a table: (projection, fields, excluded by a mapper)."""
+    # Unless a dispatch cut calls out, the answer depends on the module alone: kept with it.
+    whole = len(calls) == len(module.calls_between(start, end)[0])
+    key = ("projection", start, end)
+    cached = module.derived.get(key) if whole else None
+    if cached is not None:
+        return cast(tuple[str, list[str], list[str]], cached)
+    projection, fields = _ts_projection(list(calls))
+    excluded = _mapper_exclusions(module, list(calls)) if projection == "all" else []
+    if whole:
+        module.derived[key] = (projection, fields, excluded)
+    return projection, fields, excluded
+
+
+@dataclass
+class _Hook:
+    """A Fastify hook (`app.addHook(phase, handler)`) or a route's own hook option."""
+
+    phase: str
+    name: str | None
+    calls: set[str]
+
+
+@dataclass
+class _Level:
+    """A Fastify encapsulation context: its URL prefix and the hooks its routes run."""
+
+    prefix: str
+    hooks: list[_Hook]
+    root: bool = False
+
+
 class _TypeScriptReader:
     def __init__(self, root: Path, facts: ProjectFacts) -> None:
         self.root = root
@@ -456,8 +548,19 @@ class _TypeScriptReader:
         self.table_vars: dict[tuple[Path, str], str] = {}
         self.tables_in: dict[Path, set[str]] = {}  # the tables of `table_vars`, by file
         self._resolved: dict[tuple[Path, str], Path | None] = {}
+        self.texts: dict[Path, str] = {}
+        # Modules read only because a handler reaches them (not scanned for app-wide facts).
+        self.loaded: dict[Path, _TsFile] = {}
+        self._definitions: dict[tuple[int, str], tuple[_TsFile, tsscan.Definition] | None] = {}
+        # Keyed by the module object's id: every module is one object for the whole read.
+        self._spans: dict[tuple[int, int, int, bool], _Reached] = {}
+        self._shapes: dict[tuple[int, int, int], _Shape] = {}
+        self._known: set[str] = set()  # the paths of `texts`, for resolving imports
+        self.path_aliases = _path_aliases(root)
 
     def read(self, texts: dict[Path, str]) -> None:
+        self.texts = texts
+        self._known = {str(path) for path in texts}
         for path, text in texts.items():
             # Only server-side modules can hold what the checks read; skipping the rest (pages,
             # components, generated documents such as openapi.ts) keeps a whole-project scan
@@ -473,12 +576,17 @@ class _TypeScriptReader:
         for ts in self.files.values():
             self._routes(ts)
             self._encrypted_writes(ts)
+        _FastifyReader(self).read()
+        _NextReader(self).read()
 
     def _prepare(self, path: Path, module: tsscan.Module) -> _TsFile:
         ts = _TsFile(rel=_rel(self.root, path), path=path, module=module)
         tokens = module.tokens
         for i in module.positions("import"):
             self._import(ts, i)
+        for i in module.positions("export"):
+            if i + 1 < len(tokens) and tokens[i + 1].value in ("{", "*"):
+                self._import(ts, i, reexport=True)
         for i in module.positions("express", "Router"):
             if i + 1 < len(tokens) and tokens[i + 1].value == "(":
                 name = _assigned_name(tokens, i - (2 if tokens[i - 1].value == "." else 0))
@@ -486,11 +594,12 @@ class _TypeScriptReader:
                     (ts.apps if tokens[i].value == "express" else ts.routers).add(name)
         return ts
 
-    def _import(self, ts: _TsFile, index: int) -> None:
+    def _import(self, ts: _TsFile, index: int, reexport: bool = False) -> None:
         tokens = ts.tokens
         end = next((j for j in range(index, min(index + 200, len(tokens)))
-                    if tokens[j].value == "from"), None)
-        if end is None or end + 1 >= len(tokens) or tokens[end + 1].kind != "string":
+                    if tokens[j].value in ("from", ";")), None)
+        if end is None or tokens[end].value != "from" or end + 1 >= len(tokens) or \
+                tokens[end + 1].kind != "string":
             return
         target = self._resolve(ts.directory, tokens[end + 1].value)
         if target is None:
@@ -500,20 +609,33 @@ class _TypeScriptReader:
         for j in range(index + 1, end):
             if tokens[j].value == "as" and j + 1 < end:
                 names.append(tokens[j + 1].value)
+                if tokens[j - 1].kind == "ident":
+                    ts.aliases[tokens[j + 1].value] = tokens[j - 1].value
+                elif tokens[j - 1].value == "*" and not reexport:
+                    ts.namespaces.add(tokens[j + 1].value)
+        if reexport and end == index + 2 and tokens[index + 1].value == "*":
+            ts.star_exports.append(target)
         for name in names:
-            ts.imports[name] = target
+            (ts.reexports if reexport else ts.imports)[name] = target
 
     def _resolve(self, directory: Path, spec: str) -> Path | None:
         if not spec.startswith("."):
-            return None
+            alias = next(((prefix, target) for prefix, target in self.path_aliases
+                          if spec.startswith(prefix)), None)
+            if alias is None:
+                return None
+            directory, spec = alias[1], "./" + spec[len(alias[0]):]
         key = (directory, spec)
         if key not in self._resolved:
             # Normalised, not resolved: the reader's files are keyed by their path under root.
-            base = Path(os.path.normpath(directory / spec))
-            stem = base.with_suffix("") if base.suffix in TS_SUFFIXES else base
-            candidates = [*(stem.with_suffix(s) for s in TS_SUFFIXES),
-                          *(stem / f"index{s}" for s in TS_SUFFIXES)]
-            self._resolved[key] = next((c for c in candidates if c.is_file()), None)
+            # Only the files read can be followed, so they are the ones looked for (no stat).
+            base = os.path.normpath(f"{directory}/{spec}")
+            dot = base.rfind(".")
+            stem = base[:dot] if dot > base.rfind("/") and base[dot:] in TS_SUFFIXES else base
+            candidates = [*(stem + s for s in TS_SUFFIXES),
+                          *(f"{stem}/index{s}" for s in TS_SUFFIXES)]
+            found = next((c for c in candidates if c in self._known), None)
+            self._resolved[key] = Path(found) if found is not None else None
         return self._resolved[key]
 
     def _custom_types(self, ts: _TsFile) -> None:
@@ -641,15 +763,12 @@ class _TypeScriptReader:
             guards = [n for n in (_handler_name(a) for a in handlers[:-1]) if n]
             guards = [g for start, g in ts.router_guards.get(owner, []) if start < call.start] \
                 + guards
-            inner = list(ts.calls_within(call.start, call.end))
+            shape = self.handler_shape([_Span(ts, call.start + 1, call.end)])
             routes = self._mounted(ts, owner, path)
             for full_path, mount_guards in routes:
                 route = Route(method=method.upper(), path=full_path, file=ts.rel,
-                              line=call.line, guards=mount_guards + guards,
-                              calls={c.callee for c in inner})
-                route.projection, route.fields = _ts_projection(inner)
-                if route.projection == "all":
-                    route.excluded = _mapper_exclusions(ts.module, inner)
+                              line=call.line, guards=mount_guards + guards)
+                shape.apply(route)
                 self.facts.routes.append(route)
 
     def _encrypted_writes(self, ts: _TsFile) -> None:
@@ -673,6 +792,159 @@ class _TypeScriptReader:
                     not column.encrypted:
                 column.encrypted = True
                 column.type_name += " (encrypted on write)"
+
+    # ------------------------------------------------ following what a handler calls
+
+    def file(self, path: Path) -> _TsFile | None:
+        """The module at `path`, read on first use when the marker scan skipped it."""
+        ts = self.files.get(path) or self.loaded.get(path)
+        if ts is None and path in self.texts:
+            ts = self.loaded[path] = self._prepare(path, tsscan.parse(self.texts[path]))
+        return ts
+
+    def definition(self, ts: _TsFile, name: str) -> tuple[_TsFile, tsscan.Definition] | None:
+        """Where `name` (`f`, or `ns.f` over a namespace import) is declared in the project."""
+        key = (id(ts), name)
+        if key not in self._definitions:
+            self._definitions[key] = None  # a cycle of re-exports ends here
+            self._definitions[key] = self._find_definition(ts, name)
+        return self._definitions[key]
+
+    def _find_definition(self, ts: _TsFile, name: str) -> tuple[_TsFile, tsscan.Definition] | None:
+        head, _sep, member = name.partition(".")
+        if member:
+            target = ts.imports.get(head) if head in ts.namespaces else None
+            other = self.file(target) if target is not None and "." not in member else None
+            return self.definition(other, member) if other is not None else None
+        local = ts.module.definitions.get(name)
+        if local is not None:
+            return ts, local
+        target = ts.imports.get(name) or ts.reexports.get(name)
+        for path in [target] if target is not None else ts.star_exports:
+            other = self.file(path)
+            found = self.definition(other, ts.aliases.get(name, name)) if other else None
+            if found is not None:
+                return found
+        return None
+
+    def reach(self, entries: list[_Span], dispatch: _Dispatch | None = None) -> list[_Reached]:
+        """The code a handler runs: its own span, then every project function it calls.
+
+        With `dispatch` (Next.js), every identifier is followed (handlers are passed around
+        as values), except in branches a dispatcher takes for other URLs.
+        """
+        seen: set[tuple[int, int]] = set()
+        out: list[_Reached] = []
+        queue = list(entries)
+        while queue and len(out) < MAX_REACHED:
+            span = queue.pop(0)
+            if (id(span.ts), span.start) in seen:
+                continue
+            static = self._static(span, dispatch) if dispatch is not None else None
+            if static is not None:  # shared by every route: taken whole
+                for item in static:
+                    if (id(item.span.ts), item.span.start) not in seen:
+                        seen.add((id(item.span.ts), item.span.start))
+                        out.append(item)
+                continue
+            seen.add((id(span.ts), span.start))
+            item = self._reached(span, dispatch)
+            out.append(item)
+            queue.extend(item.targets)
+        return out
+
+    def _static(self, span: _Span, dispatch: _Dispatch) -> list[_Reached] | None:
+        """Everything `span` reaches when no keyed branch is on the way (else None)."""
+        key = (id(span.ts), span.start, span.end)
+        if key in dispatch.static:
+            return dispatch.static[key]
+        dispatch.static[key] = None  # a cycle back here counts as keyed: the route walk decides
+        if dispatch.keyed_in(span):
+            return None
+        item = self._reached(span, dispatch)
+        out, seen = [item], {(id(span.ts), span.start)}
+        for target in item.targets:
+            inner = self._static(target, dispatch)
+            if inner is None:
+                return None
+            for reached in inner:
+                if (id(reached.span.ts), reached.span.start) not in seen:
+                    seen.add((id(reached.span.ts), reached.span.start))
+                    out.append(reached)
+        dispatch.static[key] = out[:MAX_REACHED]
+        return dispatch.static[key]
+
+    def _reached(self, span: _Span, dispatch: _Dispatch | None) -> _Reached:
+        """One span's calls and the functions it leads to (cached unless a dispatch cuts it)."""
+        skip = dispatch.excluded(span) if dispatch is not None else []
+        key = (id(span.ts), span.start, span.end, dispatch is not None)
+        if not skip and key in self._spans:
+            return self._spans[key]
+        found_calls, callees = span.ts.module.calls_between(span.start, span.end)
+        calls = list(found_calls)
+        if skip:
+            cut = _Cut(skip)
+            calls = [c for c in calls if c.start not in cut]
+        item = _Reached(span, calls)
+        names = _references(span, skip) if dispatch is not None else callees
+        item.targets = self._targets(span.ts, names)
+        item.called = [c.callee for c in calls if self.definition(span.ts, c.callee)]
+        if not skip:
+            self._spans[key] = item
+        return item
+
+    def _targets(self, ts: _TsFile, names: Sequence[str]) -> list[_Span]:
+        """The declarations of the project that `names` (used in `ts`) refer to."""
+        targets: list[_Span] = []
+        local = ts.module.definitions
+        for name in names:
+            head, dot, _member = name.partition(".")
+            if (head not in ts.namespaces) if dot else \
+                    (head not in local and head not in ts.imports and head not in ts.reexports):
+                continue  # `res.json`, `db.select`: nothing of the project's (a quick test)
+            found = self.definition(ts, name)
+            if found is not None:
+                targets.append(_Span(found[0], found[1].value, found[1].end))
+        return targets
+
+    def handler_shape(self, entries: list[_Span], dispatch: _Dispatch | None = None) -> _Shape:
+        """What a route's handler calls and returns, following it into the project's code."""
+        if dispatch is None and len(entries) == 1:
+            return self._followed(entries[0])
+        reached = self.reach(entries, dispatch)
+        shape = _Shape(reached=reached)
+        for item in reached:
+            shape.calls.update(c.callee for c in item.calls)
+            shape.called.extend(item.called)
+        for item in reached:  # the first code that reads the table decides the projection
+            projection, fields, excluded = item.projection()
+            if projection != "unknown":
+                shape.projection, shape.fields, shape.excluded = projection, fields, excluded
+                break
+        return shape
+
+    def _followed(self, span: _Span) -> _Shape:
+        """`handler_shape` of one span, following calls only.
+
+        Its own calls, then the shapes of the functions it calls in order (each computed once
+        per read and shared by every route that calls it).
+        """
+        key = (id(span.ts), span.start, span.end)
+        known = self._shapes.get(key)
+        if known is not None:
+            return known
+        module = span.ts.module
+        calls, callees = module.calls_between(span.start, span.end)
+        shape = self._shapes[key] = _Shape(calls=set(callees))
+        shape.projection, shape.fields, shape.excluded = _span_projection(
+            module, span.start, span.end, calls)
+        for target in self._targets(span.ts, callees):
+            inner = self._followed(target)  # a recursive call meets this shape: no loop
+            shape.calls |= inner.calls
+            if shape.projection == "unknown":
+                shape.projection, shape.fields, shape.excluded = \
+                    inner.projection, inner.fields, inner.excluded
+        return shape
 
     def _mounted(self, ts: _TsFile, owner: str, path: str) -> list[tuple[str, list[str]]]:
         if owner in ts.apps:
@@ -725,6 +997,19 @@ def _handler_name(arg: Sequence[Token]) -> str | None:
         elif token.value not in (".", "?."):
             break
     return ".".join(names) or None
+
+
+def _dotted_prefix(tokens: Sequence[Token]) -> str:
+    """The dotted name an expression starts with (`fp` of `fp(async (app) => ...)`)."""
+    names: list[str] = []
+    for k, token in enumerate(tokens):
+        if k % 2 == 0 and token.kind == "ident":
+            names.append(token.value)
+        elif k % 2 == 1 and token.value == ".":
+            continue
+        else:
+            break
+    return ".".join(names)
 
 
 def _near_redirect(tokens: Sequence[Token], index: int) -> bool:
@@ -812,6 +1097,503 @@ def _ts_projection(inner: list[tsscan.Call]) -> tuple[str, list[str]]:
                                     .items() if v and v[0].value != "false"]
             return "all", []
     return "unknown", []
+
+
+@dataclass
+class _Shape:
+    """What a route's handler does, read by following it (see `handler_shape`)."""
+
+    calls: set[str] = field(default_factory=set)
+    called: list[str] = field(default_factory=list)  # calls of project functions, in order
+    projection: str = "unknown"
+    fields: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+    reached: list[_Reached] = field(default_factory=list)
+
+    def apply(self, route: Route) -> None:
+        route.calls = set(self.calls)
+        route.projection, route.fields = self.projection, list(self.fields)
+        route.excluded = list(self.excluded)
+
+
+def _inside(index: int, ranges: Sequence[tuple[int, int]]) -> bool:
+    return any(start <= index <= end for start, end in ranges)
+
+
+class _Cut:
+    """Token ranges to leave out, merged so that a lookup is one bisection."""
+
+    def __init__(self, ranges: Sequence[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for start, end in sorted(ranges):
+            if merged and start <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self.starts = [m[0] for m in merged]
+        self.ends = [m[1] for m in merged]
+
+    def __contains__(self, index: int) -> bool:
+        at = bisect.bisect_right(self.starts, index) - 1
+        return at >= 0 and index <= self.ends[at]
+
+
+def _references(span: _Span, skip: Sequence[tuple[int, int]]) -> list[str]:
+    """Names a span refers to (`f`, and `ns.f` for member access), outside `skip`."""
+    module = span.ts.module
+    key = ("references", span.start, span.end)
+    found = cast(list[tuple[int, str]] | None, module.derived.get(key))
+    if found is None:
+        found = []
+        tokens = module.tokens
+        for j in range(span.start, min(span.end + 1, len(tokens))):
+            token = tokens[j]
+            if token.kind != "ident" or (j and tokens[j - 1].value in (".", "?.")):
+                continue
+            found.append((j, token.value))
+            if j + 2 < len(tokens) and tokens[j + 1].value == "." and \
+                    tokens[j + 2].kind == "ident":
+                found.append((j, f"{token.value}.{tokens[j + 2].value}"))
+        module.derived[key] = found
+    if skip:
+        cut = _Cut(skip)
+        return list(dict.fromkeys(name for j, name in found if j not in cut))
+    return list(dict.fromkeys(name for _j, name in found))
+
+
+def _path_aliases(root: Path) -> list[tuple[str, Path]]:
+    """Import path aliases (`@/x` -> `<root>/x`) from tsconfig.json `paths`, `@/` by default."""
+    aliases: list[tuple[str, Path]] = []
+    config = root / "tsconfig.json"
+    try:
+        options = json.loads(config.read_text(encoding="utf-8")).get("compilerOptions") or {}
+    except (OSError, ValueError, AttributeError):
+        options = {}
+    base = root / str(options.get("baseUrl") or ".")
+    for pattern, targets in (options.get("paths") or {}).items():
+        if isinstance(pattern, str) and pattern.endswith("/*") and isinstance(targets, list) \
+                and targets and isinstance(targets[0], str) and targets[0].endswith("*"):
+            aliases.append((pattern[:-1], Path(os.path.normpath(base / targets[0][:-1]))))
+    return aliases or [("@/", root), ("~/", root)]
+
+
+# ---------------------------------------------------------------- Fastify
+
+
+class _FastifyReader:
+    """Routes and hooks of Fastify apps.
+
+    The app is `Fastify(...)`; a plugin registered with `register(plugin, { prefix })` serves
+    its routes under the prefix and runs the hooks (`addHook`) of every context it is in; a
+    function given the instance (`registerSecurity(app)`) and a `fastify-plugin`-wrapped plugin
+    add to the context they are given. Hooks of the app itself are app-wide middleware.
+    """
+
+    def __init__(self, reader: _TypeScriptReader) -> None:
+        self.reader = reader
+        self.facts = reader.facts
+
+    def read(self) -> None:
+        for ts in list(self.reader.files.values()):
+            for call in ts.module.calls_named("Fastify", "fastify"):
+                name = _assigned_name(ts.tokens, call.start - 1)
+                if call.callee not in ("Fastify", "fastify") or not name:
+                    continue
+                self.facts.stack = "fastify"
+                self._logger(ts, call)
+                scope = next((fn for fn in reversed(ts.module.functions)
+                              if fn.body < call.start <= fn.end), None)
+                start, end = (scope.body, scope.end) if scope else (0, len(ts.tokens) - 1)
+                self._level(_Level(prefix="", hooks=[], root=True), [(ts, start, end, name)])
+
+    def _logger(self, ts: _TsFile, call: tsscan.Call) -> None:
+        """Fastify's own logger logs every request unless turned off."""
+        options = tsscan.object_entries(call.args[0]) if call.args else {}
+        logger = options.get("logger")
+        quiet = options.get("disableRequestLogging")
+        if logger and logger[0].value not in ("false", "undefined", "null") and \
+                not (quiet and quiet[0].value == "true"):
+            self.facts.request_logging.append(Located("fastify logger", ts.rel, call.line))
+
+    def _level(self, level: _Level, bodies: list[tuple[_TsFile, int, int, str]]) -> None:
+        children: list[tuple[str, list[tuple[_TsFile, int, int, str]]]] = []
+        routes: list[tuple[_TsFile, tsscan.Call, str]] = []
+        seen: set[tuple[Path, int]] = set()
+        while bodies:
+            ts, start, end, name = bodies.pop(0)
+            if (ts.path, start) in seen or not name:
+                continue
+            seen.add((ts.path, start))
+            shadows = [(fn.start, fn.end) for fn in ts.module.functions
+                       if start < fn.start and fn.end <= end and name in fn.params]
+            for call in ts.calls_within(start - 1, end + 1):
+                if _inside(call.start, shadows):
+                    continue
+                owner, _sep, method = call.callee.rpartition(".")
+                if owner != name:
+                    bodies.extend(self._given_instance(ts, call, name))
+                elif method == "addHook":
+                    self._hook(level, ts, call)
+                elif method == "register":
+                    self._register(level, ts, call, bodies, children)
+                elif method in FASTIFY_METHODS or method == "route":
+                    routes.append((ts, call, method))
+        for ts, call, method in routes:
+            self._route(level, ts, call, method)
+        for prefix, child in children:
+            self._level(_Level(prefix=prefix, hooks=list(level.hooks)), child)
+
+    def _given_instance(self, ts: _TsFile, call: tsscan.Call,
+                        name: str) -> list[tuple[_TsFile, int, int, str]]:
+        """`registerSecurity(app)`: the function's body works on the same instance."""
+        if not any(ts.tokens[a].value == name and a == b for a, b in call.arg_ranges()):
+            return []
+        found = self.reader.definition(ts, call.callee)
+        if found is None or found[1].function is None:
+            return []
+        fn = found[1].function
+        position = next(i for i, (a, b) in enumerate(call.arg_ranges())
+                        if a == b and ts.tokens[a].value == name)
+        param = fn.params[position] if position < len(fn.params) else ""
+        return [(found[0], fn.body, fn.end, param)]
+
+    def _handler(self, ts: _TsFile, first: int, last: int) -> tuple[str | None, set[str]]:
+        """The name of a hook or plugin argument and what it calls (one level deep)."""
+        tokens = ts.tokens[first:last + 1]
+        name = _handler_name(tokens)
+        fn = tsscan.function_at(ts.module, first, last + 1)
+        if fn is not None:
+            return None, {c.callee for c in ts.calls_within(fn.body - 1, fn.end + 1)}
+        found = self.reader.definition(ts, name) if name else None
+        if found is None:
+            return name, set()
+        other, definition = found
+        return name, {c.callee for c in other.calls_within(definition.value - 1,
+                                                           definition.end + 1)}
+
+    def _hook(self, level: _Level, ts: _TsFile, call: tsscan.Call) -> None:
+        ranges = call.arg_ranges()
+        phase = tsscan.first_string(call.args[0]) if ranges else None
+        if phase is None or len(ranges) < 2:
+            return
+        name, calls = self._handler(ts, *ranges[1])
+        level.hooks.append(_Hook(phase, name, calls))
+        if level.root and phase in REQUEST_HOOKS:
+            self._app_wide(name or f"{phase} hook", calls, ts.rel, call.line)
+
+    def _app_wide(self, name: str, calls: set[str], rel: str, line: int) -> None:
+        self.facts.middleware.append(Located(name, rel, line))
+        if HTTPS_MIDDLEWARE.search(name) or "helmet" in name.lower():
+            self.facts.https.append(Located(name, rel, line))
+        logs = LOGGING_MIDDLEWARE.search(name) and not NOT_LOGGING.search(name)
+        if logs or any(LOG_CALL.search(c) for c in calls):
+            self.facts.request_logging.append(Located(name, rel, line))
+
+    def _register(self, level: _Level, ts: _TsFile, call: tsscan.Call,
+                  same: list[tuple[_TsFile, int, int, str]],
+                  children: list[tuple[str, list[tuple[_TsFile, int, int, str]]]]) -> None:
+        ranges = call.arg_ranges()
+        if not ranges:
+            return
+        options = tsscan.object_entries(call.args[1]) if len(ranges) > 1 else {}
+        prefix = tsscan.first_string(options.get("prefix", [])) or ""
+        plugin = self._plugin(ts, *ranges[0])
+        if plugin is None:  # a package's plugin (helmet, a logger): app-wide when on the app
+            if level.root:
+                name = _handler_name(call.args[0])
+                if name:
+                    self._app_wide(name, set(), ts.rel, call.line)
+            return
+        body, wrapped = plugin
+        if wrapped:  # fastify-plugin: no encapsulation, the hooks are the parent's
+            same.append(body)
+        else:
+            children.append((_join(level.prefix, prefix) if prefix else level.prefix, [body]))
+
+    def _plugin(self, ts: _TsFile, first: int,
+                last: int) -> tuple[tuple[_TsFile, int, int, str], bool] | None:
+        """The plugin function an argument of `register` is: inline, a name, a factory call."""
+        tokens = ts.tokens
+        fn = tsscan.function_at(ts.module, first, last + 1)
+        if fn is not None:
+            return (ts, fn.body, fn.end, fn.params[0] if fn.params else ""), False
+        callee = _dotted_prefix(tokens[first:last + 1])
+        if not callee:
+            return None
+        opening = first + len(callee.split(".")) * 2 - 1
+        is_call = opening <= last and tokens[opening].value == "("
+        if callee in ("fp", "fastifyPlugin") and is_call:
+            inner = self._plugin(ts, opening + 1, ts.module.pairs.get(opening, last) - 1)
+            return (inner[0], True) if inner is not None else None
+        found = self.reader.definition(ts, callee)
+        if found is None:
+            return None
+        other, definition = found
+        if definition.function is None:  # `export default fp(async (app) => ...)`
+            return self._plugin(other, definition.value, definition.end)
+        plugin: tsscan.Function | None = definition.function
+        if is_call:  # a factory: the plugin is the function it returns
+            factory = definition.function
+            plugin = next((f for i in other.module.find("return")
+                           if factory.body < i < factory.end
+                           and (f := tsscan.function_at(other.module, i + 1, factory.end))), None)
+        if plugin is None:
+            return None
+        return (other, plugin.body, plugin.end, plugin.params[0] if plugin.params else ""), False
+
+    def _route(self, level: _Level, ts: _TsFile, call: tsscan.Call, method: str) -> None:
+        args = call.args
+        if not args:
+            return
+        if method == "route":
+            options = tsscan.object_entries(args[0])
+            methods = [t.value.lower() for t in options.get("method", []) if t.kind == "string"]
+            path = tsscan.first_string(options.get("url") or options.get("path") or [])
+        else:
+            options = tsscan.object_entries(args[1]) if len(args) > 2 and \
+                args[1][0].value == "{" else {}
+            methods = [method]
+            path = args[0][0].value if args[0][0].kind == "string" else None
+        if path is None:
+            return
+        hooks = [*level.hooks, *self._route_hooks(options)]
+        guards = [n for h in hooks if h.phase in GUARD_HOOKS
+                  for n in ([h.name] if h.name else sorted(h.calls))]
+        shape = self.reader.handler_shape([_Span(ts, call.start + 1, call.end)])
+        for name in methods:
+            route = Route(method=name.upper(), path=_join(level.prefix, path), file=ts.rel,
+                          line=call.line, guards=list(guards))
+            shape.apply(route)
+            route.calls |= {c for h in hooks for c in h.calls}
+            self.facts.routes.append(route)
+
+    def _route_hooks(self, options: dict[str, Sequence[Token]]) -> list[_Hook]:
+        hooks: list[_Hook] = []
+        for phase in GUARD_HOOKS & options.keys():
+            value = list(options[phase])
+            items = tsscan.split_top(value[1:-1]) if value and value[0].value == "[" \
+                else [value]
+            for item in items:
+                if tsscan.is_function(item):
+                    called = {tsscan.dotted_before(item, k) for k, t in enumerate(item)
+                              if t.value == "(" and k and item[k - 1].kind == "ident"}
+                    hooks.append(_Hook(phase, None, called - {""}))
+                else:
+                    hooks.append(_Hook(phase, _handler_name(item), set()))
+        return hooks
+
+
+# ---------------------------------------------------------------- Next.js (App Router)
+
+
+class _Dispatch:
+    """Which branches of a dispatching handler serve which URL.
+
+    A shared handler (`export const GET = api` in every route file) picks the code for a URL by
+    comparing the path, its segments or the method with literals: `if (parts[2] === "privacy")`,
+    `{ "patients": patientHandler }`, `if (method === "GET") return list`. A branch keyed by
+    literals naming pieces of the project's routes runs only for the routes they name.
+    """
+
+    def __init__(self, pieces: frozenset[str]) -> None:
+        self.pieces = pieces
+        self.method = ""
+        self.path = ""
+        self.own: frozenset[str] = frozenset()
+        self._regions: dict[Path, list[tuple[int, int, frozenset[str], bool]]] = {}
+        self._starts: dict[Path, list[int]] = {}
+        # The code reached from a span when no branch on the way is keyed: the same for every
+        # route (None: some branch is, or the span is being looked at).
+        self.static: dict[tuple[int, int, int], list[_Reached] | None] = {}
+
+    def serving(self, method: str, path: str) -> _Dispatch:
+        """This dispatch narrowed to one route."""
+        self.method, self.path = method, path
+        self.own = _route_pieces(method, path)
+        return self
+
+    def excluded(self, span: _Span) -> list[tuple[int, int]]:
+        """Token ranges of `span` that serve other routes than the current one."""
+        return [(start, end) for start, end, keys, either in self.keyed_in(span)
+                if not self._matches(keys, either)]
+
+    def keyed_in(self, span: _Span) -> list[tuple[int, int, frozenset[str], bool]]:
+        """The keyed branches that start inside `span`."""
+        regions = self._keyed(span.ts)
+        starts = self._starts[span.ts.path]
+        return regions[bisect.bisect_left(starts, span.start):
+                       bisect.bisect_right(starts, span.end)]
+
+    def _matches(self, keys: frozenset[str], either: bool) -> bool:
+        named = [k in self.own or (k.startswith("/") and
+                                   self.path.startswith(k.rstrip("/") + "/")) for k in keys]
+        if either:
+            return any(named)
+        # With several keys (`first === "export" && second === "patients"`), one must name a
+        # segment of this route; the others may be the value of one of its parameters
+        # (`[entity]`).
+        variable = ":" in self.path
+        return any(named) and all(hit or (variable and not k.startswith("/") and
+                                          k not in NEXT_METHODS)
+                                  for k, hit in zip(keys, named, strict=True))
+
+    def _keyed(self, ts: _TsFile) -> list[tuple[int, int, frozenset[str], bool]]:
+        regions = self._regions.get(ts.path)
+        if regions is None:
+            regions = self._regions[ts.path] = sorted(
+                r for r in [*self._conditions(ts), *self._entries(ts)] if _leads(ts, r[0], r[1]))
+            self._starts[ts.path] = [r[0] for r in regions]
+        return regions
+
+    def _conditions(self, ts: _TsFile) -> Iterator[tuple[int, int, frozenset[str], bool]]:
+        tokens, pairs = ts.tokens, ts.module.pairs
+        for i in ts.module.positions("if", "case"):
+            if tokens[i].value == "case":
+                key = tokens[i + 1] if i + 1 < len(tokens) else None
+                if key is not None and key.kind == "string" and key.value in self.pieces:
+                    end = next((j for j in range(i + 2, len(tokens)) if tokens[j].value in
+                                ("case", "default", "}") and tokens[j].kind in ("ident", "punct")
+                                and j > i + 2 and tokens[j - 1].value in (";", "}", ":")),
+                               len(tokens) - 1)
+                    yield i, end, frozenset({key.value}), False
+                continue
+            if i + 1 >= len(tokens) or tokens[i + 1].value != "(":
+                continue
+            close = pairs.get(i + 1, len(tokens) - 1)
+            condition = tokens[i + 2:close]
+            operators = {t.value for t in condition if t.kind == "punct"}
+            keys = frozenset(t.value for t in condition
+                             if t.kind == "string" and t.value in self.pieces)
+            if not keys or not operators & {"===", "=="} or operators & {"!==", "!="}:
+                continue
+            then = close + 1
+            end = pairs.get(then, then) if then < len(tokens) and tokens[then].value == "{" \
+                else tsscan.expression_end(ts.module, then)
+            yield then, end, keys, "||" in operators
+
+    def _entries(self, ts: _TsFile) -> Iterator[tuple[int, int, frozenset[str], bool]]:
+        tokens = ts.tokens
+        candidates = sorted({*ts.module.strings, *ts.module.positions(*self.pieces)})
+        for j in candidates:
+            if 0 < j < len(tokens) - 2 and tokens[j].value in self.pieces and \
+                    tokens[j + 1].value == ":" and tokens[j - 1].value in ("{", ","):
+                yield j, tsscan.expression_end(ts.module, j + 2), frozenset({tokens[j].value}), \
+                    False
+
+
+def _leads(ts: _TsFile, start: int, end: int) -> bool:
+    """Whether tokens `start..end` call or name anything.
+
+    A branch that does not (`return { headers: {} }`) changes nothing a route reaches.
+    """
+    if ts.module.calls_between(start, end)[0]:
+        return True
+    names = ts.module.definitions.keys() | ts.imports.keys()
+    return any(t.kind == "ident" and t.value in names for t in ts.tokens[start:end + 1])
+
+
+def _route_pieces(method: str, path: str) -> frozenset[str]:
+    segments = [s for s in path.split("/") if s and not s.startswith(":")]
+    return frozenset({method, path, *segments})
+
+
+def next_route_path(rel: str) -> str | None:
+    """The URL of a Next.js route handler file (`app/api/patients/[id]/route.ts`)."""
+    match = NEXT_ROUTE.match(rel)
+    if match is None:
+        return None
+    segments: list[str] = []
+    for folder in (match.group(1) or "").split("/"):
+        if not folder or (folder.startswith("(") and folder.endswith(")")) or \
+                folder.startswith("@"):
+            continue  # route groups and parallel-route slots are not part of the URL
+        catch_all = re.fullmatch(r"\[\[?\.\.\.(\w+)\]\]?", folder)
+        dynamic = re.fullmatch(r"\[(\w+)\]", folder)
+        segments.append(f":{catch_all.group(1)}*" if catch_all else
+                        f":{dynamic.group(1)}" if dynamic else folder)
+    return "/" + "/".join(segments)
+
+
+class _NextReader:
+    """Routes of a Next.js App Router project, from the file system.
+
+    `app/**/route.ts` is served at its folder's URL with the HTTP methods it exports. What a
+    route runs is what its exported handler reaches (the shared `server/src` modules it calls,
+    narrowed to the branches that serve its URL, see `_Dispatch`), plus `middleware.ts`.
+    App-wide facts (request logging, HTTPS) are the functions every such handler calls.
+    """
+
+    def __init__(self, reader: _TypeScriptReader) -> None:
+        self.reader = reader
+        self.facts = reader.facts
+        self.checked: set[tuple[int, int, int]] = set()
+
+    def read(self) -> None:
+        if "next" not in self.facts.dependencies:
+            return
+        handlers = [(path, url) for path in self.reader.texts
+                    if (url := next_route_path(_rel(self.reader.root, path))) is not None]
+        exported: list[tuple[_TsFile, str, str, tsscan.Definition]] = []
+        for path, url in sorted(handlers):
+            ts = self.reader.file(path)
+            if ts is not None:
+                exported.extend((ts, url, method, definition)
+                                for method, definition in _exported_methods(ts))
+        if not exported:
+            return
+        self.facts.stack = "nextjs"
+        pieces = frozenset().union(*(_route_pieces(m, u) for _ts, u, m, _d in exported))
+        dispatch = _Dispatch(pieces)
+        always = self._entry("middleware", "middleware")
+        for ts, url, method, definition in exported:
+            entry = _Span(ts, definition.value, definition.end)
+            shape = self.reader.handler_shape([entry, *always], dispatch.serving(method, url))
+            route = Route(method=method, path=url, file=ts.rel, line=ts.tokens[definition.start]
+                          .line, guards=list(dict.fromkeys(shape.called)))
+            shape.apply(route)
+            self.facts.routes.append(route)
+            self._app_wide(shape)
+        startup = self._entry("instrumentation", "register")
+        if startup:
+            self._app_wide(self.reader.handler_shape(startup, _Dispatch(frozenset())))
+
+    def _entry(self, stem: str, name: str) -> list[_Span]:
+        """The exported function `name` of the root `<stem>.ts` (or `src/<stem>.ts`)."""
+        for folder in ("", "src/"):
+            for suffix in (".ts", ".js"):
+                ts = self.reader.file(self.reader.root / f"{folder}{stem}{suffix}")
+                found = ts.module.definitions.get(name) if ts is not None else None
+                if ts is not None and found is not None:
+                    return [_Span(ts, found.value, found.end)]
+        return []
+
+    def _app_wide(self, shape: _Shape) -> None:
+        known = {m.value for m in self.facts.middleware}
+        for item in shape.reached:
+            key = (id(item.span.ts), item.span.start, len(item.calls))
+            if key in self.checked:  # the same code reached from another route
+                continue
+            self.checked.add(key)
+            for call in item.calls:
+                name = call.callee.rpartition(".")[2]
+                logs = LOGGING_MIDDLEWARE.search(name) and not NOT_LOGGING.search(name)
+                if not (logs or HTTPS_MIDDLEWARE.search(name)) or name in known or \
+                        self.reader.definition(item.span.ts, call.callee) is None:
+                    continue
+                known.add(name)
+                where = Located(name, item.span.ts.rel, call.line)
+                self.facts.middleware.append(where)
+                (self.facts.request_logging if logs else self.facts.https).append(where)
+
+
+def _exported_methods(ts: _TsFile) -> Iterator[tuple[str, tsscan.Definition]]:
+    """`export const GET = ...` / `export async function POST(...)` of a route file."""
+    tokens = ts.tokens
+    for method in NEXT_METHODS:
+        definition = ts.module.definitions.get(method)
+        if definition is not None and any(tokens[j].value == "export" for j in
+                                          range(max(0, definition.start - 2), definition.start)):
+            yield method, definition
 
 
 # ---------------------------------------------------------------- Python (FastAPI + SQLAlchemy)

@@ -296,6 +296,23 @@ class Call:
             self._args = _split_args(self.tokens, self.start, self.end, self._pairs)
         return self._args
 
+    def arg_ranges(self) -> list[tuple[int, int]]:
+        """The token index range (first, last) of each argument."""
+        ranges: list[tuple[int, int]] = []
+        begin = j = self.start + 1
+        while j < self.end:
+            value = self.tokens[j].value if self.tokens[j].kind == "punct" else ""
+            if value in _OPEN:
+                j = self._pairs.get(j, self.end)
+            elif value == ",":
+                if j > begin:
+                    ranges.append((begin, j - 1))
+                begin = j + 1
+            j += 1
+        if self.end > begin:
+            ranges.append((begin, self.end - 1))
+        return ranges
+
     def __repr__(self) -> str:
         return f"Call({self.callee!r}, line={self.line}, start={self.start}, end={self.end})"
 
@@ -354,6 +371,11 @@ class Module:
     # Calls by the last part of their callee (`router.get(...)` under "get"), in source order.
     by_name: dict[str, list[Call]]
     call_starts: list[int]
+    # The closing bracket of every opening one, by token index.
+    pairs: dict[int, int] = field(default_factory=dict, repr=False)
+    # What a reader derived from a token range of this module alone (its calls, how it reads
+    # a table), kept with the module so later evaluations of unchanged files reuse it.
+    derived: dict[tuple[str, int, int], object] = field(default_factory=dict, repr=False)
     # Lookups already answered (a cached module is read again by every evaluation).
     _found: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _matching: dict[str, list[str]] = field(default_factory=dict, repr=False)
@@ -381,7 +403,7 @@ class Module:
         for call in found:
             by_name.setdefault(call.callee.rpartition(".")[2], []).append(call)
         return cls(tokens=tokens, kinds=kinds, values=values, calls=found, by_name=by_name,
-                   call_starts=[c.start for c in found])
+                   call_starts=[c.start for c in found], pairs=pairs)
 
     def find(self, value: str) -> list[int]:
         """Indices of every token with this value, of any kind, in source order."""
@@ -424,6 +446,64 @@ class Module:
     def strings(self) -> list[int]:
         """Indices of the string literals."""
         return list(compress(count(), map("string".__eq__, self.kinds)))
+
+    @cached_property
+    def definitions(self) -> dict[str, Definition]:
+        """Top-level `function NAME` and `const/let/var NAME = ...` declarations, by name.
+
+        Declarations nested in another one (locals of a function) are left out: a name found
+        here is what the module's other code and its importers refer to.
+        """
+        found: dict[str, Definition] = {}
+        last_end = -1
+        for i in self.positions("function", "const", "let", "var"):
+            if i <= last_end:
+                continue
+            definition = self._definition_at(i)
+            if definition is not None:
+                found.setdefault(definition.name, definition)
+                last_end = definition.end
+        return found
+
+    def _definition_at(self, i: int) -> Definition | None:
+        tokens = self.tokens
+        if i + 2 >= len(tokens) or tokens[i + 1].kind != "ident":
+            return None
+        name = tokens[i + 1].value
+        if tokens[i].value == "function":
+            fn = function_at(self, i, len(tokens))
+            return Definition(name, i, i, fn.end, fn) if fn is not None else None
+        j = i + 2
+        while j < len(tokens) and tokens[j].value not in ("=", ";"):
+            j = self.pairs.get(j, j) + 1 if tokens[j].value in _OPEN else j + 1
+        if j >= len(tokens) - 1 or tokens[j].value != "=":
+            return None
+        end = expression_end(self, j + 1)
+        return Definition(name, i, j + 1, end, function_at(self, j + 1, end + 1))
+
+    @cached_property
+    def functions(self) -> tuple[Function, ...]:
+        """Every function (declared, expression or arrow), in source order of their start."""
+        tokens = self.tokens
+        found = [fn for i in self.positions("function") if (fn := function_at(self, i,
+                                                                               len(tokens)))]
+        opening = {close: open_ for open_, close in self.pairs.items()}
+        for arrow in self.find("=>"):
+            start = _arrow_start(self, arrow, opening)
+            fn = function_at(self, start, len(tokens)) if start is not None else None
+            if fn is not None:
+                found.append(fn)
+        return tuple(sorted(found, key=lambda f: f.start))
+
+    def calls_between(self, start: int, end: int) -> tuple[tuple[Call, ...], tuple[str, ...]]:
+        """The calls starting in tokens `start..end` and their distinct callees, in order."""
+        key = ("calls", start, end)
+        known = self.derived.get(key)
+        if known is None:
+            found = self.calls[bisect.bisect_left(self.call_starts, start):
+                               bisect.bisect_right(self.call_starts, end)]
+            known = self.derived[key] = (found, tuple(dict.fromkeys(c.callee for c in found)))
+        return known  # type: ignore[return-value]  # stored by this method only
 
     def calls_named(self, *names: str) -> list[Call]:
         """Calls whose callee ends in one of `names` (`pgTable`, `db.pgTable`), in source order."""
@@ -479,3 +559,135 @@ def is_function(tokens: Sequence[Token]) -> bool:
     """Whether the tokens are an inline function (arrow or `function`)."""
     return any(t.value == "=>" for t in tokens) or (bool(tokens) and tokens[0].value in
                                                       ("function", "async"))
+
+
+class Function(NamedTuple):
+    """A function: its parameter names, its first token and its body's token range."""
+
+    params: tuple[str, ...]
+    start: int
+    body: int  # the body's first token (`{`, or the expression of an arrow)
+    end: int  # the body's last token
+
+
+class Definition(NamedTuple):
+    """A top-level declaration.
+
+    Tokens `start..end`, its value from `value`, and the function it declares or is assigned
+    (None for other values).
+    """
+
+    name: str
+    start: int
+    value: int
+    end: int
+    function: Function | None
+
+
+_STATEMENT_START: Final = frozenset({"export", "import", "const", "let", "var", "function",
+                                     "class", "interface", "type"})
+
+
+def expression_end(module: Module, start: int) -> int:
+    """The last token of the expression starting at `start`.
+
+    It ends before `;`, `,` or a closing bracket at its own depth, or before a statement keyword
+    that starts a new line.
+    """
+    tokens, pairs = module.tokens, module.pairs
+    j = start
+    while j < len(tokens):
+        kind, value, line = tokens[j]
+        if kind == "punct":
+            if value in _OPEN:
+                j = pairs.get(j, len(tokens) - 1) + 1
+                continue
+            if value in (";", ",", ")", "]", "}"):
+                return max(start, j - 1)
+        elif kind == "ident" and j > start and value in _STATEMENT_START and \
+                line > tokens[j - 1].line:
+            return j - 1
+        j += 1
+    return len(tokens) - 1
+
+
+def function_at(module: Module, start: int, limit: int) -> Function | None:
+    """The function whose tokens begin at `start` (`async`, `function`, arrow), if one does."""
+    tokens, pairs = module.tokens, module.pairs
+    i = start + 1 if start < limit and tokens[start].value == "async" else start
+    if i >= limit:
+        return None
+    if tokens[i].value == "function":
+        i += 1 + (i + 1 < limit and tokens[i + 1].kind == "ident")
+        if i >= limit or tokens[i].value != "(":
+            return None
+        close = pairs.get(i, limit)
+        body = _body_after(module, close + 1, limit)
+        if body is None:
+            return None
+        return Function(_param_names(tokens[i + 1:close]), start, body, pairs.get(body, limit))
+    params: tuple[str, ...]
+    if tokens[i].kind == "ident" and i + 1 < limit and tokens[i + 1].value == "=>":
+        params, arrow = (tokens[i].value,), i + 1
+    elif tokens[i].value == "(":
+        close = pairs.get(i, limit)
+        arrow = next((j for j in range(close + 1, min(close + 40, limit))
+                      if tokens[j].value in ("=>", "{", ";")), limit)
+        if arrow >= limit or tokens[arrow].value != "=>" or \
+                (arrow > close + 1 and tokens[close + 1].value != ":"):
+            return None
+        params = _param_names(tokens[i + 1:close])
+    else:
+        return None
+    body = arrow + 1
+    if body >= limit:
+        return None
+    end = pairs.get(body, limit) if tokens[body].value == "{" else expression_end(module, body)
+    return Function(params, start, body, end)
+
+
+_TYPE_BEFORE: Final = frozenset({":", "|", "&", "<", ",", "=>"})
+
+
+def _body_after(module: Module, j: int, limit: int) -> int | None:
+    """The `{` opening a function body at or after `j`, past a return type annotation."""
+    tokens, pairs = module.tokens, module.pairs
+    angles = 0
+    for _ in range(200):  # a return type is short; give up on anything else
+        if j >= limit:
+            return None
+        value = tokens[j].value if tokens[j].kind == "punct" else ""
+        if value == "{" and angles == 0 and tokens[j - 1].value not in _TYPE_BEFORE:
+            return j
+        if value in _OPEN:
+            j = pairs.get(j, limit)
+        elif value in ("<", ">"):
+            angles += 1 if value == "<" else -1
+        elif value == ";":
+            return None
+        j += 1
+    return None
+
+
+def _param_names(tokens: Sequence[Token]) -> tuple[str, ...]:
+    return tuple(part[0].value if part[0].kind == "ident" else ""
+                 for part in split_top(tokens))
+
+
+def _arrow_start(module: Module, arrow: int, opening: dict[int, int]) -> int | None:
+    """The first token of the arrow function whose `=>` is at `arrow`.
+
+    `opening` is the opening bracket of every closing one.
+    """
+    tokens = module.tokens
+    j = arrow - 1
+    if j >= 0 and tokens[j].kind == "ident":
+        start = j
+    else:
+        close = next((k for k in range(j, max(j - 40, -1), -1) if tokens[k].value == ")"), None)
+        if close is None:
+            return None
+        if close not in opening:
+            return None
+        start = opening[close]
+    return start - 1 if start >= 1 and tokens[start - 1].value == "async" else start
