@@ -163,3 +163,46 @@ def test_a_crash_after_the_custom_logic_commit_neither_asks_nor_commits_again(
     # The test setup commits one custom-logic stage itself; the coder added exactly one more.
     assert list(stages(run.folder)).count("custom-logic") == 2
     assert len(_written(run)) == 1
+
+
+NEGATIVE_STOCK = ('    if data.get("quantity", 0) < 0:\n'
+                  "        raise HTTPException(status_code=422,"
+                  " detail=\"Stock cannot be negative.\")\n"
+                  '    return data\n')
+RULE_CHECK = '''from fastapi.testclient import TestClient
+
+from tests.fixtures import stock_item_body, stock_item_refs
+from tests.helpers import next_n
+
+
+def test_the_hook_refuses_negative_stock(client: TestClient) -> None:
+    body = stock_item_body(next_n(), stock_item_refs(client))
+    refused = client.post("/api/stock-items", json={**body, "quantity": -1})
+    assert refused.status_code == 422 and "negative" in refused.text
+    assert client.post("/api/stock-items", json={**body, "quantity": 3}).status_code == 201
+'''
+
+
+@pytest.mark.slow
+def test_a_rule_written_into_a_generated_hook_is_enforced_by_the_api(
+        platform: Platform, tmp_path: Path) -> None:
+    recorder = Recorder(_streamed("record_custom_logic", {
+        "edits": [{"file": "app/hooks/stock_item.py", "name": "before_create",
+                   "code": NEGATIVE_STOCK}], "explanation": "stock is never negative"}))
+    tester = PytestTester(only=None)  # the generated suite must still pass with the rule
+    deps = dataclasses.replace(make_deps(platform, tmp_path / "projects"),
+                               brain=claude(recorder), tester=tester)
+    run = DescribedRun(deps, fastapi_blueprint())
+    run.text = "Inventory of warehouses; an item's stock can never go below zero."
+    final = run.start()
+    assert final["status"] == "done", final.get("error")
+    assert tester.calls == [True]
+    (body,) = recorder.bodies
+    slots = body["messages"][0]["content"].split("<slots>")[1]
+    assert '"app/hooks/warehouse.py"' in slots
+    for hook in ("before_create", "before_update", "before_delete"):
+        assert f'"{hook}"' in slots
+    (run.folder / "tests" / "test_rule_check.py").write_text(RULE_CHECK, encoding="utf-8")
+    check = PytestTester(only=None)
+    check.run(run.bp, run.folder)  # the whole suite again, with the rule's own check
+    assert check.calls == [True]

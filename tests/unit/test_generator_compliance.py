@@ -101,8 +101,8 @@ def test_phi_fields_are_encrypted_at_rest_even_without_the_encrypted_flag(tmp_pa
                                                 "name": "full_name", "phi": True}
     assert "encrypted" not in data["entities"][0]["fields"][0]
     _generate(data, tmp_path)
-    route = (tmp_path / "server/src/routes/patient.ts").read_text(encoding="utf-8")
-    assert "out.fullName = encryptValue(value);" in route
+    service = (tmp_path / "server/src/services/patient.ts").read_text(encoding="utf-8")
+    assert "out.fullName = encryptValue(value);" in service
     schema = (tmp_path / "server/src/schema.ts").read_text(encoding="utf-8")
     assert "fullName: text(\"full_name\").notNull()," in schema
 

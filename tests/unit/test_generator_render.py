@@ -55,7 +55,7 @@ def test_sensitive_fields_stay_out_of_list_schemas_and_encrypted_ones_are_encryp
     schemas = json.loads(tree["openapi.json"])["components"]["schemas"]
     assert "email" in schemas["Customer"]["properties"]
     assert "email" not in schemas["CustomerSummary"]["properties"]
-    assert "encryptValue(value)" in tree["server/src/routes/customer.ts"]
+    assert "encryptValue(value)" in tree["server/src/services/customer.ts"]
 
 
 def test_static_templates_render_one_html_file_per_page() -> None:

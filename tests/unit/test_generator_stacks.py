@@ -124,15 +124,20 @@ def test_arabic_first_projects_open_right_to_left_with_both_themes(template: str
 
 
 def test_partials_are_never_output_but_are_included() -> None:
-    partial = (templates_root() / "ts-fastify/_partials/entity-codec.ts.j2")
+    partial = (templates_root() / "ts-express/_partials/http-errors.ts")
     assert partial.is_file()
-    assert not [p for p, _, _ in tree_sources("ts-fastify") if p.startswith("_partials/")]
+    assert not [p for p, _, _ in tree_sources("ts-express") if p.startswith("_partials/")]
     tree = render_project(clinic_on("vue", "fastify"))
     assert not [p for p in tree if "_partials" in p]
-    patient = tree["server/src/routes/patient.ts"]
+    http = tree["server/src/http.ts"]
+    assert "export class HttpError extends Error" in http
+    assert "{#" not in http and "{%" not in http
+    # The row <-> JSON codec is in the framework-free service the Fastify routes adapt.
+    patient = tree["server/src/services/patient.ts"]
     assert "export function toSummary(row: Row)" in patient
     assert "encryptValue(value)" in patient
-    assert "{#" not in patient and "{%" not in patient
+    assert "import * as service from '../services/patient.js';" in \
+        tree["server/src/routes/patient.ts"]
 
 
 def test_vue_fastify_has_vue_pages_a_fastify_server_and_no_express_or_react() -> None:
@@ -173,7 +178,8 @@ def test_both_typescript_backends_serve_the_same_api_contract() -> None:
     for path in ("server/src/schema.ts", "server/src/validation.ts", "server/src/migrations.ts",
                  "server/src/db.ts", "server/src/crypto.ts", "tests/fixtures.ts",
                  "tests/integration/patient.test.ts", "tests/integration/security.test.ts",
-                 "tests/unit/validation.test.ts", "tests/e2e/smoke.test.ts"):
+                 "tests/unit/validation.test.ts", "tests/e2e/smoke.test.ts",
+                 "server/src/services/patient.ts", "server/src/hooks/patient.ts"):
         assert express_tree[path] == fastify_tree[path], path
 
 
@@ -275,8 +281,12 @@ def test_nextjs_reuses_the_typescript_core_and_tests_of_the_other_backends() -> 
     for page in ("EntityList", "EntityDetail", "EntityForm", "Home", "Dashboard", "Login"):
         path = f"web/src/pages/{page}.tsx"
         assert nxt[path] == express[path].replace("from 'react-router-dom';", "from '../router';")
-    codec = (templates_root() / "ts-fastify/_partials/entity-codec.ts.j2").is_file()
-    assert codec and "export function toSummary(row: Row)" in nxt["server/src/routes/bookmark.ts"]
+    # One framework-free service and one hooks module per entity, shared with the other backends.
+    for path in ("server/src/services/bookmark.ts", "server/src/hooks/bookmark.ts"):
+        assert nxt[path] == express[path], path
+    assert "export function toSummary(row: Row)" in nxt["server/src/services/bookmark.ts"]
+    assert "import * as service from '../services/bookmark.js';" in \
+        nxt["server/src/routes/bookmark.ts"]
 
 
 def test_arabic_first_nextjs_opens_right_to_left_with_both_themes() -> None:
