@@ -5,9 +5,10 @@ over HTTP (on the real local PostgreSQL where the stack stores data), and stops.
 Besides each template's default preset, the matrix covers the FastAPI backend (the api-only preset
 on FastAPI, in a virtualenv per project) and the clinic under every compliance pack on Express,
 Fastify (with the Vue frontend), Next.js and FastAPI (their own test suites then exercise HTTPS,
-access logs, the PHI audit trail and GDPR export/erasure). Every REST backend is also fuzzed with
-schemathesis against its served OpenAPI document: no 5xx, and every documented response matches
-its schema.
+access logs, the PHI audit trail and GDPR export/erasure), and the api-only preset with a GraphQL
+API, whose round trip goes over /graphql. Every REST backend is also fuzzed with schemathesis
+against its served OpenAPI document: no 5xx, and every documented response matches its schema
+(GraphQL projects serve no OpenAPI document; the table says so).
 
 Templates the generator cannot render yet are listed as such, not silently skipped. One npm cache
 (and pip cache) is shared by all projects (`<WEBNOVA_HOME>/npm-cache`) so the matrix fits in CI
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -41,6 +43,7 @@ from webnova.generator.blueprint import Blueprint
 from webnova.generator.catalog import load_catalog
 from webnova.generator.context import build_context
 from webnova.generator.generate import generate_project
+from webnova.generator.render import make_environment
 from webnova.generator.toolchain import PHASES, run_phase, start_server, stop_server
 from webnova.settings import load_settings
 
@@ -65,6 +68,11 @@ def _on_fastapi(data: dict[str, Any]) -> Blueprint:
     return Blueprint.model_validate(data)
 
 
+def _graphql(data: dict[str, Any]) -> Blueprint:
+    data["stack"]["api"] = "graphql"
+    return Blueprint.model_validate(data)
+
+
 def _clinic(backend: str) -> Blueprint:
     data = compliant_data()
     if backend == "fastify":
@@ -85,6 +93,7 @@ CASES: dict[str, Callable[[], Blueprint]] = {
     "clinic, every pack (fastapi)": lambda: _clinic("fastapi"),
     "clinic, every pack (vue + fastify)": lambda: _clinic("fastify"),
     "clinic, every pack (nextjs)": lambda: _clinic("nextjs"),
+    "api-only (express, graphql)": lambda: _graphql(_preset("api-only").model_dump(mode="json")),
 }
 
 
@@ -169,35 +178,52 @@ def _sample(field: dict[str, Any], n: int) -> Any:
             "json": {"n": n}, "enum": (field["enum_values"] or ["x"])[0]}[field["type"]]
 
 
-def _create(base: str, token: str, entity: dict[str, Any], by_snake: dict[str, Any],
-            counter: list[int]) -> dict[str, Any]:
+Send = Callable[[dict[str, Any], dict[str, Any]], int]
+
+
+def _create(entity: dict[str, Any], by_snake: dict[str, Any], counter: list[int],
+            send: Send) -> dict[str, Any]:
+    """A record of `entity` (and the records it requires first); `send` stores one, gives its id."""
     counter[0] += 1
     body = {f["prop"]: _sample(f, counter[0]) for f in entity["fields"]}
     for fk in entity["foreign_keys"]:
         if fk["required"]:
-            parent = _create(base, token, by_snake[fk["target"]], by_snake, counter)
+            parent = _create(by_snake[fk["target"]], by_snake, counter, send)
             body[fk["prop"]] = parent["id"]
-    status, created = _http("POST", f"{base}/api/{entity['route']}", body, token)
-    assert status == 201, (entity["route"], status, created)
-    return {"id": created["id"], "body": body}
+    return {"id": send(entity, body), "body": body}
+
+
+def _rest_send(base: str, token: str) -> Send:
+    def send(entity: dict[str, Any], body: dict[str, Any]) -> int:
+        status, created = _http("POST", f"{base}/api/{entity['route']}", body, token)
+        assert status == 201, (entity["route"], status, created)
+        return int(created["id"])
+    return send
+
+
+def _sign_in(base: str, context: dict[str, Any]) -> str:
+    if not context["auth"]:
+        return ""
+    status, reply = _http("POST", f"{base}/api/auth/register",
+                          {"email": "matrix@example.com", "password": "matrix password"})
+    assert status == 201, reply
+    return str(reply["token"])
 
 
 def _crud_round_trip(base: str, bp: Blueprint) -> str:
     """A CRUD round trip on the first entity; returns the bearer token used (or "")."""
     context = build_context(bp)
     assert _http("GET", f"{base}/")[0] == 200
-    token = ""
     if not context["entities"]:
+        return ""
+    token = _sign_in(base, context)
+    if bp.stack.api == "graphql":
+        _graphql_round_trip(base, token, context)
         return token
-    if context["auth"]:
-        status, reply = _http("POST", f"{base}/api/auth/register",
-                              {"email": "matrix@example.com", "password": "matrix password"})
-        assert status == 201, reply
-        token = reply["token"]
     by_snake = {e["snake"]: e for e in context["entities"]}
     entity = context["entities"][0]
     url = f"{base}/api/{entity['route']}"
-    made = _create(base, token, entity, by_snake, [0])
+    made = _create(entity, by_snake, [0], _rest_send(base, token))
     status, read = _http("GET", f"{url}/{made['id']}", token=token)
     assert status == 200 and all(read[k] == v for k, v in made["body"].items()
                                  if not isinstance(v, float)), read
@@ -207,6 +233,61 @@ def _crud_round_trip(base: str, bp: Blueprint) -> str:
     assert _http("DELETE", f"{url}/{made['id']}", token=token)[0] == 204
     assert _http("GET", f"{url}/{made['id']}", token=token)[0] == 404
     return token
+
+
+def _gql(base: str, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """The answer to one GraphQL operation over POST /graphql: its errors and data."""
+    status, reply = _http("POST", f"{base}/graphql", {"query": query, "variables": variables},
+                          token)
+    assert status == 200 and isinstance(reply, dict), (status, reply)
+    return reply
+
+
+def _gql_data(base: str, token: str, query: str, variables: dict[str, Any]) -> Any:
+    reply = _gql(base, token, query, variables)
+    assert not reply.get("errors"), reply
+    return reply["data"]
+
+
+def _gql_names() -> Any:
+    """The project's own GraphQL naming macros, so operations here match the served schema."""
+    return make_environment().get_template("ts-express/_partials/graphql-names.j2").module
+
+
+def _graphql_send(base: str, token: str, entities: list[dict[str, Any]]) -> Send:
+    def send(entity: dict[str, Any], body: dict[str, Any]) -> int:
+        kind, root = _gql_names().derived(entity, "Input", entities), f"create{entity['pascal']}"
+        query = f"mutation ($input: {kind}!) {{ {root}(input: $input) {{ id }} }}"
+        return int(_gql_data(base, token, query, {"input": body})[root]["id"])
+    return send
+
+
+def _graphql_round_trip(base: str, token: str, context: dict[str, Any]) -> None:
+    """Create, read, update, list and delete the first entity over /graphql."""
+    entities = context["entities"]
+    entity, names = entities[0], _gql_names()
+    one, pascal, many = entity["camel"], entity["pascal"], str(names.list_field(entity, entities))
+    made = _create(entity, {e["snake"]: e for e in entities}, [0],
+                   _graphql_send(base, token, entities))
+    ident = {"id": made["id"]}
+    get = f"query ($id: Int!) {{ {one}(id: $id) {{ id {' '.join(made['body'])} }} }}"
+    read = _gql_data(base, token, get, ident)[one]
+    assert all(read[k] == v for k, v in made["body"].items() if not isinstance(v, float)), read
+    update = (f"mutation ($id: Int!, $input: {names.derived(entity, 'Patch', entities)}!) "
+              f"{{ update{pascal}(id: $id, input: $input) {{ id }} }}")
+    updated = _gql_data(base, token, update, {**ident, "input": {}})
+    assert updated[f"update{pascal}"]["id"] == made["id"], updated
+    page = f"{{ {many}(page: 1, pageSize: 5) {{ total items {{ id }} }} }}"
+    assert _gql_data(base, token, page, {})[many]["total"] >= 1
+    # Queries are also served over GET (mutations are not).
+    status, fetched = _http("GET", f"{base}/graphql?query={urllib.parse.quote(page)}", token=token)
+    assert status == 200 and fetched["data"][many]["total"] >= 1, fetched
+    delete = f"mutation ($id: Int!) {{ delete{pascal}(id: $id) }}"
+    assert _gql_data(base, token, delete, ident)[f"delete{pascal}"] is True
+    gone = _gql(base, token, get, ident)
+    assert gone["data"][one] is None, gone
+    assert gone["errors"][0]["extensions"]["code"] == "not_found", gone
+    assert _http("GET", f"{base}/openapi.json", token=token)[0] == 404
 
 
 def _schemathesis(base: str, token: str, cwd: Path) -> tuple[bool, str]:
@@ -272,6 +353,8 @@ def test_template_builds_tests_and_serves(
             fuzzed, report = _schemathesis(f"http://127.0.0.1:{port}", token, tmp_path)
             row["schemathesis"] = f"{time.perf_counter() - began:.1f}"
             assert fuzzed, f"{template_id}: schemathesis found failures\n{report}"
+        elif bp.stack.api == "graphql":
+            row["schemathesis"] = "skipped: GraphQL, no OpenAPI"
     finally:
         stop_server(server)
         if database and pg_owner_url:

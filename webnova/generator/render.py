@@ -155,7 +155,7 @@ def _keep(path: str, text: str) -> Tree:
 
 def _metadata(bp: Blueprint, context: Mapping[str, Any], paths: list[str]) -> Tree:
     extra: Tree = {}
-    if context["has_backend"]:
+    if context["has_backend"] and bp.stack.api == "rest":  # GraphQL projects serve no OpenAPI
         extra["openapi.json"] = context["openapi_json"] + "\n"
     manifest = {
         "generator": "webnova", "generator_version": GENERATOR_VERSION,

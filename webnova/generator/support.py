@@ -41,7 +41,10 @@ GENERATABLE: Final[Mapping[tuple[Frontend, Backend], StackLayout]] = {
     ("static", "none"): StackLayout(("common", "static-site"), ("node", "npm")),
     ("none", "fastapi"): StackLayout(("common", "py-fastapi"), ("python3",)),
 }
-API_STYLES: Final[frozenset[ApiStyle]] = frozenset({"rest"})
+API_STYLES: Final[frozenset[ApiStyle]] = frozenset({"rest", "graphql"})
+# GraphQL is served by the Express tree alone (resolvers over the framework-free service modules);
+# no frontend tree calls it yet, so it is API-only until one does.
+GRAPHQL_STACKS: Final[frozenset[tuple[Frontend, Backend]]] = frozenset({("none", "express")})
 
 
 def layout_for(bp: Blueprint) -> StackLayout | None:
@@ -64,12 +67,24 @@ def unsupported(bp: Blueprint) -> list[BlueprintIssue]:
         issues.append(BlueprintIssue(
             path="tenancy.mode", code="tenancy_not_generatable",
             message=_("The generator cannot build multi-tenant projects yet; use single.")))
+    issues.extend(_api_issues(bp))
+    return issues
+
+
+def _api_issues(bp: Blueprint) -> list[BlueprintIssue]:
     if bp.stack.api not in API_STYLES:
-        issues.append(BlueprintIssue(
+        return [BlueprintIssue(
             path="stack.api", code="api_not_generatable",
             message=_("The generator cannot build a {api} API yet; use rest.").format(
-                api=bp.stack.api)))
-    return issues
+                api=bp.stack.api))]
+    if bp.stack.api == "graphql" and (bp.stack.frontend, bp.stack.backend) not in GRAPHQL_STACKS:
+        return [BlueprintIssue(
+            path="stack.api", code="api_not_generatable",
+            message=_(
+                "GraphQL projects are API-only on Express for now ({frontend} frontend with the "
+                "{backend} backend asked); use api: rest, or frontend: none with backend: express."
+            ).format(frontend=bp.stack.frontend, backend=bp.stack.backend))]
+    return []
 
 
 class ToolchainMissingError(RuntimeError):
