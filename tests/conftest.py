@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from webnova.core import db
 from webnova.core.platform import Platform
+from webnova.i18n import use_locale
 from webnova.settings import Settings, load_settings
 
 _ENV = load_settings()
@@ -41,6 +42,14 @@ def _guarded(real):  # type: ignore[no-untyped-def]
             raise ConnectionRefusedError(f"tests may not reach the network (tried {address!r})")
         return real(sock, address)
     return connect
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_asked() -> Iterator[None]:
+    """Every test starts in English and leaves no language behind (`webnova --lang ar` sets it
+    for the whole context, as a CLI process should)."""
+    with use_locale("en"):
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")
