@@ -7,10 +7,10 @@ and `os.getenv` everywhere else so configuration cannot leak in through a side d
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SUPPORTED_DB_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
 
@@ -60,6 +60,24 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("WEBNOVA_E2B_API_KEY", "E2B_API_KEY"),
         description="E2B key; without it code runs in the local sandbox.",
     )
+    sandbox_network: Literal["registry", "host"] = Field(
+        default="registry",
+        description="What sandboxed package installs may reach: registry = only the package "
+        "registries, through WebNova's allow-listing proxy; host = the host's network, unfiltered.",
+    )
+    sandbox_registry_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated extra registries (host or host:port) the sandbox may reach "
+        "besides the npm and PyPI registries and the host's pip mirrors.",
+    )
+    sandbox_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=300,
+        description="Wall-clock limit of one sandboxed code run (`webnova sandbox run`, tools).",
+    )
+    sandbox_memory_mb: int = Field(default=512, ge=64,
+                                   description="Address-space limit of one sandboxed code run.")
+    sandbox_cpu_seconds: int = Field(default=10, ge=1,
+                                     description="CPU-time limit of one sandboxed code run.")
     ui_host: str = Field(default="127.0.0.1", description="Address the Chainlit UI listens on.")
     ui_port: int = Field(default=8000, ge=1, le=65535, description="Port of the Chainlit UI.")
     auth_secret: SecretStr | None = Field(
@@ -91,6 +109,13 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("CI"),
         description="Set by CI; tests that need PostgreSQL fail instead of skipping.",
     )
+
+    @field_validator("sandbox_registry_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
     @field_validator("database_url", "database_admin_url")
     @classmethod

@@ -95,6 +95,14 @@ def test_health_reports_every_component_with_latency(run_cli) -> None:
     assert code == (0 if all(c["ok"] for c in checks.values()) else 1)
 
 
+def test_health_shows_an_unfiltered_sandbox_network_when_configured(
+        run_cli, settings: Settings) -> None:
+    _code, out, _ = run_cli("health", "--json",
+                           use=settings.model_copy(update={"sandbox_network": "host"}))
+    sandbox = next(c for c in json.loads(out) if c["name"] == "sandbox")
+    assert sandbox["detail"]["network"] == "host"
+
+
 def test_health_never_prints_a_database_password(run_cli, tmp_path: Path) -> None:
     secret = load_settings(home=tmp_path, database_url=(
         "postgresql+psycopg://someone:hunter2@127.0.0.1:1/nowhere"))

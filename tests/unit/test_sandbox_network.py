@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from webnova.adapters.sandbox import make_sandbox, sandbox_limits
 from webnova.adapters.sandbox.local import LocalSandbox
 from webnova.adapters.sandbox.netproxy import (
     INSIDE_NET_DIR,
@@ -27,6 +28,7 @@ from webnova.adapters.sandbox.netproxy import (
 )
 from webnova.adapters.sandbox.port import SandboxLimits
 from webnova.adapters.sandbox.probe import probe_isolation
+from webnova.settings import SettingsError, load_settings
 
 REPORT = probe_isolation()
 needs_registry_network = pytest.mark.skipif(
@@ -439,3 +441,43 @@ def test_a_local_pip_index_of_the_host_is_bound_read_only_and_used(
     assert "Saved /tmp/dl/demo_pkg-1.2.3-py3-none-any.whl" in result.stdout
     assert not planted.ok  # the index is bound read-only
     assert not (index / "planted").exists()
+
+
+# -- the operator's settings -------------------------------------------------------------------
+
+
+_FETCH = """
+import urllib.error, urllib.request
+try:
+    with urllib.request.urlopen("http://127.0.0.1:{reg}/left-pad", timeout=5) as response:
+        print("status", response.status)
+except urllib.error.HTTPError as exc:
+    print("status", exc.code)
+"""
+
+
+@needs_registry_network
+def test_a_registry_added_in_the_settings_is_reachable_and_only_then(
+        registry: Registry, tmp_path: Path) -> None:
+    code = _FETCH.format(reg=registry.port)
+    outcomes = []
+    for extra in ([], [f"127.0.0.1:{registry.port}"]):
+        settings = load_settings(home=tmp_path, sandbox_registry_hosts=extra)
+        with make_sandbox(settings).create(network=True) as session:
+            outcomes.append(session.run_code(code, "python").stdout.strip())
+    assert outcomes == ["status 403", "status 200"]
+    assert registry.paths == ["/left-pad"]  # the refused request never reached it
+
+
+def test_the_sandbox_settings_become_the_limits_of_a_run(monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path) -> None:
+    monkeypatch.setenv("WEBNOVA_SANDBOX_REGISTRY_HOSTS", "mirror.corp:3141, npm.corp ,")
+    monkeypatch.setenv("WEBNOVA_SANDBOX_NETWORK", "host")
+    monkeypatch.setenv("WEBNOVA_SANDBOX_TIMEOUT_SECONDS", "2.5")
+    limits = sandbox_limits(load_settings(home=tmp_path))
+    assert limits.network_mode == "host" and limits.wall_timeout_s == 2.5
+    assert limits.registry_hosts[-2:] == ("mirror.corp:3141", "npm.corp")
+    assert "registry.npmjs.org" in limits.registry_hosts  # extras never replace the registries
+    monkeypatch.setenv("WEBNOVA_SANDBOX_NETWORK", "anywhere")
+    with pytest.raises(SettingsError, match="sandbox_network"):
+        load_settings(home=tmp_path)

@@ -15,6 +15,7 @@ from typing import Any, Final, Literal
 
 from langgraph.types import Command
 
+from webnova.adapters.sandbox import with_network_settings
 from webnova.adapters.sandbox.local import LocalSandbox
 from webnova.adapters.sandbox.port import ExecResult, SandboxError, SandboxLimits
 from webnova.generator.blueprint import Blueprint
@@ -24,6 +25,7 @@ from webnova.graphs.deps import FactoryRuntime, TestReport, deps_of
 from webnova.graphs.events import RunFinished, TestsRun
 from webnova.graphs.state import FactoryState
 from webnova.i18n import _, format_number, use_locale
+from webnova.settings import Settings
 
 _TAIL_LINES = 15
 _log = logging.getLogger(__name__)
@@ -134,17 +136,20 @@ class SandboxedTester:
         return time.perf_counter() - started, result
 
 
-def default_tester(cache: Path) -> ToolchainTester | SandboxedTester:
-    """The sandboxed tester where registry-only networking works, else the host toolchain.
+def default_tester(cache: Path, settings: Settings | None = None) -> (
+        ToolchainTester | SandboxedTester):
+    """The sandboxed tester where its install can reach the registries, else the host toolchain.
 
     Without it (no bubblewrap) an install inside the sandbox could not reach the registries,
-    so the phases run on the host and the report says so.
+    so the phases run on the host and the report says so. `settings` choose the install's
+    network (registry-only by default, or the host's).
     """
     from webnova.adapters.sandbox.probe import probe_isolation
 
-    report = probe_isolation(e2b=False)
-    if report.level == "bubblewrap" and report.network == "registry":
-        return SandboxedTester(LocalSandbox(TESTER_LIMITS))
+    limits = with_network_settings(TESTER_LIMITS, settings) if settings else TESTER_LIMITS
+    report = probe_isolation(e2b=False, network_mode=limits.network_mode)
+    if report.level == "bubblewrap" and report.network != "off":
+        return SandboxedTester(LocalSandbox(limits))
     _log.warning("tests run on the host: sandbox level %s, network %s", report.level,
                  report.network)
     return ToolchainTester(cache)

@@ -100,9 +100,9 @@ def _sandbox(settings: Settings) -> Outcome:
         return True, N_("E2B (remote microVMs; key configured)"), {"mode": "e2b"}
     from webnova.adapters.sandbox.probe import probe_isolation
 
-    report = probe_isolation(e2b=False)
+    report = probe_isolation(e2b=False, network_mode=settings.sandbox_network)
     # `network`: what a package-manager session may reach ("registry" = only the allowlisted
-    # registries through WebNova's proxy; "off" = nothing).
+    # registries through WebNova's proxy; "host" = unfiltered, as configured; "off" = nothing).
     detail: Detail = {"mode": "local", "level": report.level, "network": report.network}
     if report.level == "bubblewrap":
         return True, N_("local, bubblewrap namespaces + rlimits"), detail

@@ -15,8 +15,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from webnova.adapters.sandbox import make_sandbox
-from webnova.adapters.sandbox.port import ExecResult, SandboxError, SandboxLimits
+from webnova.adapters.sandbox import make_sandbox, sandbox_limits
+from webnova.adapters.sandbox.port import ExecResult, SandboxError
 from webnova.adapters.sandbox.probe import probe_isolation
 from webnova.i18n import _
 from webnova.settings import load_settings
@@ -49,10 +49,11 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Run one program and print its exit code, output, stop reason and isolation level."""
-    limits = SandboxLimits()
+    settings = load_settings()
+    limits = sandbox_limits(settings)
     try:
         code = _read_source(source, limits.max_code_bytes)
-        sandbox = make_sandbox(load_settings(), limits=limits)
+        sandbox = make_sandbox(settings, limits=limits)
         with sandbox.create() as session:
             result = session.run_code(code, lang, timeout=timeout)
     except SandboxError as exc:
@@ -98,7 +99,8 @@ def _print_result(result: ExecResult) -> None:
 def probe(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Show the isolation level this host gives sandboxed code, and its start-up latency."""
     settings = load_settings()
-    report = probe_isolation(e2b=settings.sandbox_mode == "e2b")
+    report = probe_isolation(e2b=settings.sandbox_mode == "e2b",
+                             network_mode=settings.sandbox_network)
     if as_json:
         _out.print_json(report.model_dump_json())
         return

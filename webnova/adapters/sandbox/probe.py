@@ -14,6 +14,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from functools import cache
+from typing import Literal
 
 from webnova.adapters.sandbox.local import (
     SYSTEM_PYTHON,
@@ -29,16 +30,19 @@ _TRUE = "/usr/bin/true" if os.path.exists("/usr/bin/true") else "/bin/true"  # n
 
 
 @cache
-def probe_isolation(e2b: bool = False) -> IsolationReport:
+def probe_isolation(e2b: bool = False,
+                    network_mode: Literal["registry", "host"] = "registry") -> IsolationReport:
     """The isolation level of this host (cached for the process); `e2b=True` when a key is set.
 
     Args:
         e2b: Whether the E2B sandbox is configured; it is then the level, and nothing local runs.
+        network_mode: The configured network of package-manager sessions
+            (`Settings.sandbox_network`).
     """
     if e2b:
         return IsolationReport(level="e2b", latency_ms=None, uid_separation=False, network="remote",
                                features=("microvm", "network-policy", "remote"))
-    return probe_local(SandboxLimits())
+    return probe_local(SandboxLimits(network_mode=network_mode))
 
 
 def probe_local(limits: SandboxLimits) -> IsolationReport:
