@@ -134,7 +134,7 @@ def test_hostile_code_from_the_model_is_refused_before_it_is_written(
     assert "refused" in " ".join(final["messages"])
     (event,) = _written(run)
     assert event.refused and event.files == [] and event.commit is None
-    assert "pre-scan" in event.explanation
+    assert "The code was refused" in event.explanation and "subprocess" in event.explanation
 
 
 def test_the_offline_brain_writes_no_custom_logic_and_says_nothing(

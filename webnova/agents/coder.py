@@ -124,7 +124,8 @@ def _slot_step(state: FactoryState, runtime: FactoryRuntime, bp: Blueprint, fold
     plan = _plan(state, runtime, folder, key, ask)
     refused = False
     try:
-        files = apply_plan(folder, plan)
+        with use_locale(state.get("locale", "en")):  # a refusal's reasons reach the person
+            files = apply_plan(folder, plan)
     except RepairRejected as exc:
         files, plan, refused = [], RepairPlan(explanation=str(exc)), True
     commit = ProjectRepo.open(folder).commit_all(

@@ -26,6 +26,8 @@ from webnova.adapters.brains.port import CustomSlot, RepairPlan, SlotEdit
 from webnova.adapters.git import GitError, ProjectRepo
 from webnova.adapters.sandbox import prescan
 from webnova.generator.render import MANIFEST
+from webnova.graphs import slot_policy
+from webnova.i18n import _
 
 _BEGIN: Final = re.compile(r"webnova:custom-begin\s+([A-Za-z0-9_.-]+)")
 _END: Final = re.compile(r"webnova:custom-end\s+([A-Za-z0-9_.-]+)")
@@ -124,19 +126,22 @@ _SCAN_LANGUAGES: Final = {".py": ("python",), ".ts": ("typescript",), ".tsx": ("
 
 
 def screen_plan(plan: RepairPlan) -> list[str]:
-    """Why the sandbox pre-scan refuses the plan's code (empty: nothing hostile was found).
+    """Why the plan's code may not be written (translated; empty: nothing was found).
 
     Model-written code runs in the tester's sandbox and then in the deployment, which has the
-    project's secrets; the same scan that guards the sandbox refuses it before it is written
-    (a description can carry instructions the model followed).
+    project's secrets: the sandbox pre-scan's high findings and the narrower slot policy
+    (`webnova.graphs.slot_policy`) both refuse it before it is written (a description can carry
+    instructions the model followed).
     """
     reasons: list[str] = []
     for edit in plan.edits:
+        where = f"{edit.file}#{edit.name}"
         suffix = PurePosixPath(edit.file).suffix
         for language in _SCAN_LANGUAGES.get(suffix, ("python", "typescript")):
             verdict = prescan.scan(edit.code, language)
-            reasons += [f"{edit.file}#{edit.name} {f.line}: {f.reason} ({f.rule})"
+            reasons += [f"{where} {f.line}: {f.reason} ({f.rule})"
                         for f in verdict.findings if f.severity == "high"]
+        reasons += [f"{where} {reason}" for reason in slot_policy.refusals(edit.file, edit.code)]
     return reasons
 
 
@@ -146,7 +151,8 @@ def _replace(text: str, edit: SlotEdit) -> str:
     lines = text.splitlines(keepends=True)
     region = next((r for r in _regions(lines) if r.name == edit.name), None)
     if region is None:
-        raise RepairRejected(f"{edit.file} has no slot {edit.name!r}")
+        raise RepairRejected(_("{file} has no slot {name}.").format(file=edit.file,
+                                                                      name=edit.name))
     code = edit.code if edit.code.endswith("\n") or not edit.code else edit.code + "\n"
     return "".join([*lines[:region.start], code, *lines[region.end:]])
 
@@ -156,18 +162,21 @@ def apply_plan(project: Path, plan: RepairPlan) -> list[str]:
 
     Raises:
         RepairRejected: an edit names a slot the project does not have, its code contains
-            slot markers, or the sandbox pre-scan finds it hostile. Nothing is written then.
+            slot markers, or the pre-scan or the slot policy refuse it. Nothing is written then.
     """
     hostile = screen_plan(plan)
     if hostile:
-        raise RepairRejected("the pre-scan refused the code: " + "; ".join(hostile[:5]))
+        raise RepairRejected(_("The code was refused: {reasons}").format(
+            reasons="; ".join(hostile[:5])))
     offered = {(s.file, s.name) for s in find_slots(project)}
     texts: dict[str, str] = {}
     for edit in plan.edits:
         if (edit.file, edit.name) not in offered:
-            raise RepairRejected(f"{edit.file}#{edit.name} is not a custom-logic slot")
+            raise RepairRejected(_("{file}#{name} is not a custom-logic slot.").format(
+                file=edit.file, name=edit.name))
         if _MARKER in edit.code:
-            raise RepairRejected(f"the new code of {edit.file}#{edit.name} holds slot markers")
+            raise RepairRejected(_("The new code of {file}#{name} holds slot markers.").format(
+                file=edit.file, name=edit.name))
         current = texts.get(edit.file)
         if current is None:
             current = _read(project, edit.file) or ""
