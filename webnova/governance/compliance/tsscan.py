@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import compress, count, islice, repeat
+from itertools import accumulate, chain, compress, count, islice, repeat
 from typing import Final, NamedTuple
 
 _PUNCT: Final = sorted(
@@ -32,6 +32,7 @@ _OPEN: Final = {"(": ")", "[": "]", "{": "}"}
 _BRACKETS: Final = frozenset("()[]{}")
 _SPLITTERS: Final = frozenset("()[]{},")
 _VALUE: Final = operator.itemgetter(1)
+_DOTS: Final = frozenset({".", "?."})
 
 
 class Token(NamedTuple):
@@ -47,21 +48,19 @@ class Token(NamedTuple):
 
 
 # Whitespace and comments are skipped by the same match as the token after them, which halves the
-# number of matches (and of Python iterations) per file. The quantifiers are possessive: a token
-# always follows (`other` takes any character, `end` the end), so nothing is ever given back.
-# Token kinds start with distinct characters, so their order is free: the commonest come first.
-_SKIP: Final = r"""(?:\s++|//[^\n]*+|/\*.*?(?:\*/|\Z))*+"""
+# number of matches (and of Python iterations) per file; the whitespace run is matched first, as
+# most tokens follow one and no comment. The quantifiers are possessive: a token always follows
+# (the punctuation group ends in `.`, any character, and `end` takes the end), so nothing is
+# ever given back.
+# Token kinds start with distinct characters, so their order is free; the groups are named after
+# the kinds they produce (`.` closes the punctuation group: any other character is one).
+_SKIP: Final = r"""\s*+(?:(?://[^\n]*+|/\*.*?(?:\*/|\Z))\s*+)*+"""
 _MASTER: Final = re.compile(
     _SKIP + r"""(?:(?P<ident>[A-Za-z_$][\w$]*)"""
-    rf"""|(?P<punct>{_PUNCT_RE.pattern})"""
-    r"""|(?P<str>"(?:\\.|[^"\\\n])*"?|'(?:\\.|[^'\\\n])*'?)"""
-    r"""|(?P<tpl>`(?:\\.|[^`\\])*`?)"""
-    r"""|(?P<num>0[xXbBoO][\da-fA-F_]+|\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?n?)"""
-    r"""|(?P<other>.)|(?P<end>\Z))""",
+    r"""|(?P<string>"(?:\\.|[^"\\\n])*"?|'(?:\\.|[^'\\\n])*'?|`(?:\\.|[^`\\])*`?)"""
+    r"""|(?P<number>0[xXbBoO][\da-fA-F_]+|\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?n?)"""
+    rf"""|(?P<punct>{_PUNCT_RE.pattern}|.)|(?P<end>\Z))""",
     re.DOTALL)
-_KINDS: Final = {"ident": "ident", "num": "number", "punct": "punct", "other": "punct",
-                 "str": "string", "tpl": "string", "regex": "regex"}
-_QUOTED: Final = frozenset({"str", "tpl"})
 _NEWLINE: Final = re.compile("\n")
 _LASTGROUP: Final = operator.attrgetter("lastgroup")
 _GROUP: Final = re.Match.group
@@ -100,7 +99,8 @@ def parse(source: str) -> Module:
         if cached is not None:
             _cache.move_to_end(key)
             return cached[0]
-    module = Module.build(*_tokenize(source))
+    tokens, kinds, values, strings = _tokenize(source)
+    module = Module.build(tokens, kinds, values, strings)
     if len(source) <= _CACHE_CHARS:
         with _lock:
             if key not in _cache:
@@ -119,14 +119,85 @@ def clear_cache() -> None:
         _cached_chars = 0
 
 
-def _tokenize(source: str) -> tuple[tuple[Token, ...], list[str], list[str]]:
-    """Tokens of `source`, built without a Python-level step per token where possible.
+def _tokenize(source: str) -> tuple[tuple[Token, ...], list[str], list[str], list[int]]:
+    """Tokens of `source` and their columns (kinds, values, string literal indices).
+
+    Most modules have no regular expression literal: they are read by one `findall` (see
+    `_columns_at_once`); the others match by match (see `_columns_in_batches`).
+    """
+    columns = _columns_at_once(source)
+    kinds, values, lines = columns if columns is not None else _columns_in_batches(source)
+    strings = list(compress(count(), map("string".__eq__, kinds)))
+    for i in strings:
+        values[i] = _unquote(values[i])
+    tokens = tuple(map(tuple.__new__, repeat(Token), zip(kinds, values, lines, strict=False)))
+    return tokens, kinds, values, strings
+
+
+class _FirstKind(dict[str, str]):
+    """The kind of a token by its first character (the master expression's alternatives)."""
+
+    def __missing__(self, char: str) -> str:
+        kind = "number" if char.isdecimal() else "punct"  # `\d` is any decimal digit
+        self[char] = kind
+        return kind
+
+
+_FIRST_KIND: Final = _FirstKind({
+    **dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$", "ident"),
+    **dict.fromkeys("\"'`", "string"), **dict.fromkeys("0123456789", "number"), "\n": "\n"})
+_FIRST_CHAR: Final = operator.itemgetter(0)
+_STARTS_COMMENT: Final = operator.methodcaller("startswith", "/*")
+# `_MASTER` for `findall`: one group, the token, whose kind is told by its first character. A
+# newline is a token of its own (the lines are counted from them), and so is a comment running
+# over lines (dropped with the newlines); whitespace within a line and the other comments are
+# skipped. The end matches too (an empty token): otherwise `findall` would retry a failed match
+# one character further, inside a comment ending the source.
+_HSPACE: Final = r"[^\S\n]*+"
+_AT_ONCE: Final = re.compile(
+    _HSPACE + r"(?:(?://[^\n]*+|/\*[^\n]*?\*/)" + _HSPACE + r")*+"
+    r"""(\n|/\*.*?(?:\*/|\Z)|[A-Za-z_$][\w$]*"""
+    r"""|"(?:\\.|[^"\\\n])*"?|'(?:\\.|[^'\\\n])*'?|`(?:\\.|[^`\\])*`?"""
+    r"""|0[xXbBoO][\da-fA-F_]+|\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?n?"""
+    rf"""|{_PUNCT_RE.pattern}|.|\Z)""",
+    re.DOTALL)
+
+
+def _columns_at_once(source: str) -> tuple[list[str], list[str], list[int]] | None:
+    """Kinds, values (quoted) and lines of the tokens; None when a regex literal is among them.
+
+    One `findall` and a few C-level `map`s: no match object, no offset. A line is one plus the
+    newlines of the tokens before (newline tokens, and the rare token spanning lines).
+    """
+    raw: list[str] = _AT_ONCE.findall(source)
+    while raw and not raw[-1]:  # the end (matched once after the last token, once at it)
+        raw.pop()
+    kinds = list(map(_FIRST_KIND.__getitem__, map(_FIRST_CHAR, raw)))
+    keep = list(map("\n".__ne__, kinds))
+    weights: Iterator[int] = map(operator.not_, keep)  # the newline tokens
+    if raw and (kinds.count("\n") != source.count("\n") or _STARTS_COMMENT(raw[-1])):
+        # Some token spans lines (a template, a continued string, a comment), or an
+        # unterminated comment ends the source: comments are dropped, the others counted.
+        weights = map(str.count, raw, repeat("\n"))
+        for i in compress(count(), map(_STARTS_COMMENT, raw)):
+            if kinds[i] == "punct":
+                keep[i] = False
+    lines = list(compress(accumulate(weights, initial=1), keep))
+    kinds = list(compress(kinds, keep))
+    values = list(compress(raw, keep))
+    if _regex_start(kinds, values, 0) is not None:
+        return None
+    return kinds, values, lines
+
+
+def _columns_in_batches(source: str) -> tuple[list[str], list[str], list[int]]:
+    """Kinds, values (quoted) and lines of the tokens, regular expression literals included.
 
     Matches are taken in batches and turned into token columns by C-level `map`s (kind, text,
-    and the line by bisecting the newline offsets). A `/` that starts a regular expression
-    literal ends the batch: the literal is cut by hand and matching resumes after it, with a
-    small batch that doubles while no literal turns up, so files full of literals (minified
-    code) never rescan much.
+    and the line by bisecting the token offsets at each newline). A `/` that starts a regular
+    expression literal ends the batch: the literal is cut by hand and matching resumes after
+    it, with a small batch that doubles while no literal turns up, so files full of literals
+    (minified code) never rescan much.
     """
     kinds: list[str] = []
     values: list[str] = []
@@ -152,13 +223,16 @@ def _tokenize(source: str) -> tuple[tuple[Token, ...], list[str], list[str]]:
             if done:
                 break
             size = min(size * 2, _MAX_BATCH)
-    for i in compress(count(), map(_QUOTED.__contains__, kinds)):
-        values[i] = _unquote(values[i])
-    newlines = [-1, *(m.start() for m in _NEWLINE.finditer(source))]
-    lines = map(bisect.bisect_left, repeat(newlines), starts)
-    kinds = list(map(_KINDS.__getitem__, kinds))
-    tokens = tuple(map(tuple.__new__, repeat(Token), zip(kinds, values, lines, strict=False)))
-    return tokens, kinds, values
+    return kinds, values, _lines(source, starts)
+
+
+def _lines(source: str, starts: list[int]) -> list[int]:
+    """The line of each token start: one bisection per line rather than one per token."""
+    cuts = list(map(bisect.bisect_left, repeat(starts),
+                    map(_START, _NEWLINE.finditer(source))))
+    cuts.append(len(starts))
+    return list(chain.from_iterable(map(repeat, count(1), map(operator.sub, cuts,
+                                                              [0, *cuts[:-1]]))))
 
 
 def _unquote(text: str) -> str:
@@ -175,7 +249,7 @@ def _regex_start(kinds: list[str], values: list[str], first: int) -> int | None:
         except ValueError:
             return None
         if kinds[i] == "punct":
-            before = "" if i == 0 else values[i - 1] if kinds[i - 1] not in _QUOTED else \
+            before = "" if i == 0 else values[i - 1] if kinds[i - 1] != "string" else \
                 _unquote(values[i - 1])
             if i == 0 or before in _REGEX_BEFORE:
                 return i
@@ -381,8 +455,12 @@ class Module:
     _matching: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(cls, tokens: tuple[Token, ...], kinds: list[str], values: list[str]) -> Module:
-        """Find the calls of `tokens` (`kinds` and `values` are its columns)."""
+    def build(cls, tokens: tuple[Token, ...], kinds: list[str], values: list[str],
+              strings: list[int] | None = None) -> Module:
+        """Find the calls of `tokens` (`kinds` and `values` are its columns).
+
+        `strings` are the indices of the string literals, when the tokenizer has them already.
+        """
         brackets = compress(count(), map(_BRACKETS.__contains__, values))
         stack: list[int] = []
         opening: list[int] = []
@@ -398,12 +476,39 @@ class Module:
                 pairs[stack.pop()] = i
         for unclosed in stack:
             pairs[unclosed] = len(tokens) - 1
-        found = tuple(c for c in (_call_at(tokens, i, pairs) for i in opening) if c is not None)
+        found: list[Call] = []
         by_name: dict[str, list[Call]] = {}
-        for call in found:
-            by_name.setdefault(call.callee.rpartition(".")[2], []).append(call)
-        return cls(tokens=tokens, kinds=kinds, values=values, calls=found, by_name=by_name,
-                   call_starts=[c.start for c in found], pairs=pairs)
+        last = len(tokens) - 1
+        for i in opening:
+            # `_call_at`, on the columns: most callees are `f(` or `a.b(` (no generic arguments)
+            if i == 0:
+                continue
+            if kinds[i - 1] == "ident":
+                j, last_part = i - 1, values[i - 1]
+                parts = [last_part]
+                while j >= 2 and values[j - 1] in _DOTS and kinds[j - 2] == "ident":
+                    j -= 2
+                    parts.append(values[j])
+                callee = last_part if len(parts) == 1 else ".".join(reversed(parts))
+            elif values[i - 1] == ">":
+                callee = dotted_before(tokens, i)
+                if not callee:
+                    continue
+                last_part = callee.rpartition(".")[2]
+            else:
+                continue
+            call = Call(callee, tokens[i].line, i, pairs.get(i, last), tokens, pairs)
+            found.append(call)
+            known = by_name.get(last_part)
+            if known is None:
+                by_name[last_part] = [call]
+            else:
+                known.append(call)
+        module = cls(tokens=tokens, kinds=kinds, values=values, calls=tuple(found),
+                     by_name=by_name, call_starts=[c.start for c in found], pairs=pairs)
+        if strings is not None:  # what the `strings` cached property would compute
+            module.__dict__["strings"] = strings
+        return module
 
     def find(self, value: str) -> list[int]:
         """Indices of every token with this value, of any kind, in source order."""
