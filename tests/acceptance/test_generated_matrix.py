@@ -5,10 +5,12 @@ over HTTP (on the real local PostgreSQL where the stack stores data), and stops.
 Besides each template's default preset, the matrix covers the FastAPI backend (the api-only preset
 on FastAPI, in a virtualenv per project) and the clinic under every compliance pack on Express,
 Fastify (with the Vue frontend), Next.js and FastAPI (their own test suites then exercise HTTPS,
-access logs, the PHI audit trail and GDPR export/erasure), and the api-only preset with a GraphQL
-API, whose round trip goes over /graphql. Every REST backend is also fuzzed with schemathesis
-against its served OpenAPI document: no 5xx, and every documented response matches its schema
-(GraphQL projects serve no OpenAPI document; the table says so).
+access logs, the PHI audit trail and GDPR export/erasure), the api-only preset with a GraphQL
+API, whose round trip goes over /graphql, and the api-only and saas-starter (React) presets as
+multi-tenant projects (their own tests then pit two organisations against each other). Every REST
+backend is also fuzzed with schemathesis against its served OpenAPI document: no 5xx, and every
+documented response matches its schema (GraphQL projects serve no OpenAPI document; the table
+says so).
 
 Templates the generator cannot render yet are listed as such, not silently skipped. One npm cache
 (and pip cache) is shared by all projects (`<WEBNOVA_HOME>/npm-cache`) so the matrix fits in CI
@@ -73,6 +75,11 @@ def _graphql(data: dict[str, Any]) -> Blueprint:
     return Blueprint.model_validate(data)
 
 
+def _multi_tenant(data: dict[str, Any]) -> Blueprint:
+    data["tenancy"] = {"mode": "multi"}
+    return Blueprint.model_validate(data)
+
+
 def _clinic(backend: str) -> Blueprint:
     data = compliant_data()
     if backend == "fastify":
@@ -94,6 +101,10 @@ CASES: dict[str, Callable[[], Blueprint]] = {
     "clinic, every pack (vue + fastify)": lambda: _clinic("fastify"),
     "clinic, every pack (nextjs)": lambda: _clinic("nextjs"),
     "api-only (express, graphql)": lambda: _graphql(_preset("api-only").model_dump(mode="json")),
+    "api-only (express, multi-tenant)": lambda: _multi_tenant(
+        _preset("api-only").model_dump(mode="json")),
+    "saas-starter (react + express, multi-tenant)": lambda: _multi_tenant(
+        _preset("saas-starter").model_dump(mode="json")),
 }
 
 
@@ -201,11 +212,13 @@ def _rest_send(base: str, token: str) -> Send:
     return send
 
 
-def _sign_in(base: str, context: dict[str, Any]) -> str:
+def _sign_in(base: str, context: dict[str, Any], bp: Blueprint) -> str:
     if not context["auth"]:
         return ""
-    status, reply = _http("POST", f"{base}/api/auth/register",
-                          {"email": "matrix@example.com", "password": "matrix password"})
+    account: dict[str, str] = {"email": "matrix@example.com", "password": "matrix password"}
+    if bp.tenancy.mode == "multi":  # the first user of a new organisation founds it
+        account["tenant"] = "matrix"
+    status, reply = _http("POST", f"{base}/api/auth/register", account)
     assert status == 201, reply
     return str(reply["token"])
 
@@ -216,7 +229,7 @@ def _crud_round_trip(base: str, bp: Blueprint) -> str:
     assert _http("GET", f"{base}/")[0] == 200
     if not context["entities"]:
         return ""
-    token = _sign_in(base, context)
+    token = _sign_in(base, context, bp)
     if bp.stack.api == "graphql":
         _graphql_round_trip(base, token, context)
         return token

@@ -304,6 +304,7 @@ def build_context(bp: Blueprint) -> dict[str, Any]:
         },
         "stack": stack,
         "auth": bp.stack.auth == "jwt",
+        "multi_tenant": bp.tenancy.mode == "multi",
         "has_frontend": bp.stack.frontend != "none",
         "has_backend": bp.stack.backend != "none",
         "pwa": bp.template == "mobile-pwa",

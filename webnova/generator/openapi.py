@@ -118,12 +118,13 @@ def _entity_paths(entity: Mapping[str, Any], secured: bool) -> dict[str, Any]:
     }
 
 
-def _auth_paths() -> dict[str, Any]:
-    credentials = {"required": True, "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/Credentials"}}}}
-    return {
+def _auth_paths(multi_tenant: bool) -> dict[str, Any]:
+    credentials = _json_body("Credentials")
+    paths: dict[str, Any] = {
         "/api/auth/register": {"post": {
-            "operationId": "register", "tags": ["auth"], "requestBody": credentials,
+            "operationId": "register", "tags": ["auth"],
+            # Multi-tenant: the organisation is named at sign-up (a new one is founded).
+            "requestBody": _json_body("Registration") if multi_tenant else credentials,
             "responses": {"201": _response("Signed up", "Token"), **_errors("400", "409", "422")}}},
         "/api/auth/login": {"post": {
             "operationId": "login", "tags": ["auth"], "requestBody": credentials,
@@ -132,6 +133,13 @@ def _auth_paths() -> dict[str, Any]:
             "operationId": "refresh", "tags": ["auth"], "security": [{"bearerAuth": []}],
             "responses": {"200": _response("A renewed token", "Token"), **_errors("401")}}},
     }
+    if multi_tenant:
+        paths["/api/auth/members"] = {"post": {
+            "operationId": "addMember", "tags": ["auth"], "security": [{"bearerAuth": []}],
+            "requestBody": credentials,
+            "responses": {"201": _response("A member of the caller's organisation", "Member"),
+                          **_errors("400", "401", "409", "422")}}}
+    return paths
 
 
 def _json_body(schema: str) -> dict[str, Any]:
@@ -223,11 +231,19 @@ def openapi_document(bp: Blueprint, context: Mapping[str, Any]) -> dict[str, Any
                                  "issues": {"type": "array", "items": {"type": "object"}}}},
     }
     if secured:
-        paths.update(_auth_paths())
-        schemas["Credentials"] = {
-            "type": "object", "required": ["email", "password"], "additionalProperties": False,
-            "properties": {"email": {"type": "string", "format": "email", "maxLength": 254},
-                           "password": {"type": "string", "minLength": 8, "maxLength": 200}}}
+        multi_tenant = bool(context["multi_tenant"])
+        paths.update(_auth_paths(multi_tenant))
+        login = {"email": {"type": "string", "format": "email", "maxLength": 254},
+                 "password": {"type": "string", "minLength": 8, "maxLength": 200}}
+        schemas["Credentials"] = {"type": "object", "required": ["email", "password"],
+                                  "additionalProperties": False, "properties": login}
+        if multi_tenant:
+            schemas["Registration"] = {
+                "type": "object", "required": ["email", "password", "tenant"],
+                "additionalProperties": False, "properties": {**login, "tenant": {
+                    "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$"}}}
+            schemas["Member"] = {"type": "object", "required": ["id", "email"], "properties": {
+                "id": {"type": "integer"}, "email": {"type": "string"}}}
         schemas["Token"] = {"type": "object", "required": ["token"],
                             "properties": {"token": {"type": "string"}}}
     for entity in context["entities"]:

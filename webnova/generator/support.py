@@ -45,6 +45,11 @@ API_STYLES: Final[frozenset[ApiStyle]] = frozenset({"rest", "graphql"})
 # GraphQL is served by the Express tree alone (resolvers over the framework-free service modules);
 # no frontend tree calls it yet, so it is API-only until one does.
 GRAPHQL_STACKS: Final[frozenset[tuple[Frontend, Backend]]] = frozenset({("none", "express")})
+# Tenant isolation (a tenant id in the token, carried to the services by AsyncLocalStorage, every
+# query and reference checked against it) is built into the Express tree's REST API, and the React
+# sign-up form asks for the organisation; the other backends and frontends do not know tenants yet.
+MULTI_TENANT_STACKS: Final[frozenset[tuple[Frontend, Backend]]] = frozenset({
+    ("none", "express"), ("react", "express")})
 
 
 def layout_for(bp: Blueprint) -> StackLayout | None:
@@ -63,11 +68,31 @@ def unsupported(bp: Blueprint) -> list[BlueprintIssue]:
                 "The generator cannot build the {frontend} frontend with the {backend} backend "
                 "yet; generatable frontend+backend pairs: {pairs}."
             ).format(frontend=bp.stack.frontend, backend=bp.stack.backend, pairs=pairs)))
-    if bp.tenancy.mode == "multi":
+    issues.extend(_tenancy_issues(bp))
+    issues.extend(_api_issues(bp))
+    return issues
+
+
+def _tenancy_issues(bp: Blueprint) -> list[BlueprintIssue]:
+    if bp.tenancy.mode != "multi":
+        return []
+    issues: list[BlueprintIssue] = []
+    pair = (bp.stack.frontend, bp.stack.backend)
+    if pair not in MULTI_TENANT_STACKS or bp.stack.api != "rest":
         issues.append(BlueprintIssue(
             path="tenancy.mode", code="tenancy_not_generatable",
-            message=_("The generator cannot build multi-tenant projects yet; use single.")))
-    issues.extend(_api_issues(bp))
+            message=_(
+                "Multi-tenant projects are generated for the Express backend for now (backend: "
+                "express, api: rest, frontend: none or react; {frontend} frontend with the "
+                "{backend} backend and a {api} API asked); use those, or tenancy: single."
+            ).format(frontend=bp.stack.frontend, backend=bp.stack.backend, api=bp.stack.api)))
+    if bp.stack.auth != "jwt":
+        issues.append(BlueprintIssue(
+            path="stack.auth", code="tenancy_needs_auth",
+            message=_(
+                "Multi-tenant projects need sign-in to know each request's organisation: set "
+                "stack.auth to jwt."
+            )))
     return issues
 
 
