@@ -19,6 +19,8 @@ from webnova.adapters.runtime import ProjectRuntime
 from webnova.adapters.sandbox.probe import probe_isolation
 from webnova.chat.server import environ_with
 from webnova.factory import Factory
+from webnova.generator.blueprint import Blueprint
+from webnova.generator.context import build_context
 from webnova.settings import load_settings
 
 pytestmark = pytest.mark.slow
@@ -53,9 +55,36 @@ def _assert_running_and_tested(home: Path) -> None:
     # Where bubblewrap works (CI) the generated code was installed and tested in the sandbox.
     isolation = {p.get("isolation") for p in view.test_report["phases"]}
     assert isolation == {"bubblewrap"} or probe_isolation(e2b=False).network != "registry"
-    assert view.deployment_url is not None
+    assert view.deployment_url is not None and view.blueprint is not None
     health = httpx.get(f"{view.deployment_url}/health", timeout=5, trust_env=False)
     assert health.status_code == 200
+    _use_the_deployment(view.deployment_url, Blueprint.model_validate(view.blueprint))
+
+
+_SAMPLES = {"string": "سارة أحمد", "text": "ملاحظات", "email": "sara@example.com",
+            "date": "1990-05-01", "datetime": "2026-12-01T09:00:00.000Z", "integer": 30}
+
+
+def _use_the_deployment(url: str, bp: Blueprint) -> None:
+    """Sign up and keep a record with encrypted fields, as a person would right after a build.
+
+    A production server refuses development keys, so this fails unless the deployer gave the
+    release its own secrets; plain HTTP on loopback must not be redirected to HTTPS.
+    """
+    context = build_context(bp)
+    entity = next(e for e in context["entities"] if e["encrypted_props"])
+    body = {f["prop"]: _SAMPLES[f["type"]] for f in entity["fields"] if f["type"] in _SAMPLES
+            and (f["required"] or f["encrypted"])}
+    with httpx.Client(base_url=url, timeout=10, trust_env=False) as api:
+        assert api.get("/").status_code == 200  # the web app, not a redirect
+        signup = api.post("/api/auth/register", json={"email": "owner@clinic.example",
+                                                      "password": "a-long-password-1"})
+        assert signup.status_code == 201, signup.text
+        api.headers["authorization"] = f"Bearer {signup.json()['token']}"
+        created = api.post(f"/api/{entity['route']}", json=body)
+        assert created.status_code == 201, created.text
+        record = api.get(f"/api/{entity['route']}/{created.json()['id']}").json()
+        assert {k: record[k] for k in body} == body  # decrypted with the same key
 
 
 def test_build_yes_ends_with_a_running_deployment_whose_tests_passed(home: Path) -> None:

@@ -4,12 +4,22 @@ A release is a copy of the tested tree started on a fresh port next to the curre
 only when its health check passes does it replace the current one. When health fails, the
 previous healthy deployment keeps serving (the automatic rollback) and the run says so. The
 deployment is journaled per run, so a resumed or re-run node never deploys twice.
+
+Generated servers run in production mode, where they refuse to sign tokens or encrypt fields
+with development keys: each platform (slug) gets its own JWT secret and data-encryption key,
+made once and kept outside the project tree (`<releases>/.secrets/`, readable by WebNova only),
+so every release and every rollback of it accepts the same tokens and reads the same encrypted
+data. The local target listens on 127.0.0.1 over plain HTTP, so the HTTPS redirect is off.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import secrets
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +68,7 @@ class LocalDeployer:
     def _activate(self, slug: str, release_id: str, run_id: str) -> DeployResult:
         self.runtime.initialize(release_id, self.releases / release_id)
         self.runtime.stop(release_id)  # a leftover of a killed attempt of this same release
-        started = self.runtime.start(release_id)
+        started = self.runtime.start(release_id, env=self.environment(slug))
         previous = self.current(slug)
         if not started.ok or started.status is None:
             restored = self.runtime.status(previous).url if previous else None
@@ -68,6 +78,24 @@ class LocalDeployer:
             self.runtime.stop(previous)
         self._set_current(slug, release_id, run_id)
         return DeployResult(ok=True, url=started.status.url, message=release_id)
+
+    def environment(self, slug: str) -> dict[str, str]:
+        """What every release of `slug` runs with: its own secrets, made on first use."""
+        folder = self.releases / ".secrets"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = folder / f"{slug}.json"
+        if not path.exists():
+            made = {"JWT_SECRET": secrets.token_urlsafe(48),
+                    "DATA_ENCRYPTION_KEY": secrets.token_hex(32)}
+            fd, draft = tempfile.mkstemp(dir=folder, prefix=f".{slug}.")  # 0600
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(made, handle)
+            # Published whole, and never over secrets another deployment published first.
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+            Path(draft).unlink()
+        kept: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        return {**kept, "HTTPS_REDIRECT": "off"}
 
     def _pointer(self, slug: str) -> Path:
         return self.releases / f"{slug}.current.json"
