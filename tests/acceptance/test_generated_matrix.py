@@ -2,15 +2,16 @@
 type-checked, built, passes its own tests, starts, answers /health and serves a CRUD round trip
 over HTTP (on the real local PostgreSQL where the stack stores data), and stops.
 
-Besides each template's default preset, the matrix covers the FastAPI backend (the api-only preset
-on FastAPI, in a virtualenv per project) and the clinic under every compliance pack on Express,
-Fastify (with the Vue frontend), Next.js and FastAPI (their own test suites then exercise HTTPS,
-access logs, the PHI audit trail and GDPR export/erasure), the api-only preset with a GraphQL
-API, whose round trip goes over /graphql, and the api-only and saas-starter (React) presets as
-multi-tenant projects (their own tests then pit two organisations against each other). Every REST
-backend is also fuzzed with schemathesis against its served OpenAPI document: no 5xx, and every
-documented response matches its schema (GraphQL projects serve no OpenAPI document; the table
-says so).
+Besides each template's default preset, the matrix covers the FastAPI and Fastify backends (the
+api-only preset on FastAPI, in a virtualenv per project, and on Fastify) and the clinic under every
+compliance pack on Express, Fastify (with the Vue frontend), Next.js and FastAPI (their own test
+suites then exercise HTTPS, access logs, the PHI audit trail and GDPR export/erasure), the api-only
+preset with a GraphQL API, whose round trip goes over /graphql, and multi-tenant projects on every
+backend that builds them: api-only on Express and Fastify, saas-starter with React + Express and
+Vue + Fastify, and Next.js (their own tests then pit two organisations against each other).
+Every REST backend is also fuzzed with schemathesis against its served OpenAPI document: no 5xx,
+and every documented response matches its schema (GraphQL projects serve no OpenAPI document; the
+table says so).
 
 Templates the generator cannot render yet are listed as such, not silently skipped. One npm cache
 (and pip cache) is shared by all projects (`<WEBNOVA_HOME>/npm-cache`) so the matrix fits in CI
@@ -70,6 +71,16 @@ def _on_fastapi(data: dict[str, Any]) -> Blueprint:
     return Blueprint.model_validate(data)
 
 
+def _on_fastify(data: dict[str, Any]) -> Blueprint:
+    data["stack"]["backend"] = "fastify"
+    return Blueprint.model_validate(data)
+
+
+def _on_vue_fastify(data: dict[str, Any]) -> dict[str, Any]:
+    data["stack"].update(frontend="vue", backend="fastify")
+    return data
+
+
 def _graphql(data: dict[str, Any]) -> Blueprint:
     data["stack"]["api"] = "graphql"
     return Blueprint.model_validate(data)
@@ -96,6 +107,7 @@ def _clinic(backend: str) -> Blueprint:
 CASES: dict[str, Callable[[], Blueprint]] = {
     **{t: partial(_preset, t) for t in GENERATABLE},
     "api-only (fastapi)": lambda: _on_fastapi(_preset("api-only").model_dump(mode="json")),
+    "api-only (fastify)": lambda: _on_fastify(_preset("api-only").model_dump(mode="json")),
     "clinic, every pack (express)": lambda: _clinic("express"),
     "clinic, every pack (fastapi)": lambda: _clinic("fastapi"),
     "clinic, every pack (vue + fastify)": lambda: _clinic("fastify"),
@@ -105,6 +117,12 @@ CASES: dict[str, Callable[[], Blueprint]] = {
         _preset("api-only").model_dump(mode="json")),
     "saas-starter (react + express, multi-tenant)": lambda: _multi_tenant(
         _preset("saas-starter").model_dump(mode="json")),
+    "api-only (fastify, multi-tenant)": lambda: _multi_tenant(
+        _on_fastify(_preset("api-only").model_dump(mode="json")).model_dump(mode="json")),
+    "saas-starter (vue + fastify, multi-tenant)": lambda: _multi_tenant(
+        _on_vue_fastify(_preset("saas-starter").model_dump(mode="json"))),
+    "nextjs (multi-tenant)": lambda: _multi_tenant(
+        _preset("nextjs-fullstack").model_dump(mode="json")),
 }
 
 

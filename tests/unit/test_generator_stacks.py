@@ -168,6 +168,29 @@ def test_no_express_code_leaks_into_a_fastify_project_whatever_it_uses() -> None
     assert "app.get('/export/patients/:id'" in tree["server/src/routes/privacy.ts"]
 
 
+def test_api_only_fastify_is_generatable_with_no_express_code_and_no_web_app() -> None:
+    data = preset("api-only").model_dump(mode="json")
+    data["stack"]["backend"] = "fastify"
+    bp = Blueprint.model_validate(data)
+    assert unsupported(bp) == []
+    layout = layout_for(bp)
+    assert layout is not None and layout.trees == ("common", "ts-express", "ts-fastify")
+    tree = render_project(bp)
+    leaks = [p for p, text in tree.items() if p.endswith(".ts")
+             and re.search(r"from 'express'|express\.|Router\(\)", text)]
+    assert leaks == []
+    assert not [p for p in tree if p.startswith("web/")]
+    manifest = json.loads(tree["package.json"])
+    assert "fastify" in manifest["dependencies"] and "express" not in manifest["dependencies"]
+    assert "@fastify/static" not in manifest["dependencies"]
+    app = tree["server/src/app.ts"]
+    assert "Fastify(" in app and "fastifyStatic" not in app
+    express = render_project(preset("api-only"))
+    assert tree["openapi.json"] == express["openapi.json"]
+    for path in ("server/src/services/stock_item.ts", "tests/integration/stock_item.test.ts"):
+        assert tree[path] == express[path], path
+
+
 def test_both_typescript_backends_serve_the_same_api_contract() -> None:
     express, fastify = clinic_on("react", "express"), clinic_on("vue", "fastify")
     express_doc = openapi_document(express, build_context(express))

@@ -137,7 +137,8 @@ def _auth_paths(multi_tenant: bool) -> dict[str, Any]:
         paths["/api/auth/members"] = {"post": {
             "operationId": "addMember", "tags": ["auth"], "security": [{"bearerAuth": []}],
             "requestBody": credentials,
-            "responses": {"201": _response("A member of the caller's organisation", "Member"),
+            "responses": {"201": _response("A member of the caller's organisation",
+                                           "AddedMember"),
                           **_errors("400", "401", "409", "422")}}}
     return paths
 
@@ -242,7 +243,8 @@ def openapi_document(bp: Blueprint, context: Mapping[str, Any]) -> dict[str, Any
                 "type": "object", "required": ["email", "password", "tenant"],
                 "additionalProperties": False, "properties": {**login, "tenant": {
                     "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$"}}}
-            schemas["Member"] = {"type": "object", "required": ["id", "email"], "properties": {
+            # Not "Member": an entity of that name (saas-starter has one) would overwrite it.
+            schemas["AddedMember"] = {"type": "object", "required": ["id", "email"], "properties": {
                 "id": {"type": "integer"}, "email": {"type": "string"}}}
         schemas["Token"] = {"type": "object", "required": ["token"],
                             "properties": {"token": {"type": "string"}}}

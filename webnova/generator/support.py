@@ -9,7 +9,7 @@ half-way. Widen `GENERATABLE` when a new tree passes the acceptance matrix.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -38,6 +38,7 @@ GENERATABLE: Final[Mapping[tuple[Frontend, Backend], StackLayout]] = {
         ("common", "ts-express", "ts-fastify", "vue-vite"), ("node", "npm")),
     ("nextjs", "nextjs"): StackLayout(("common", "ts-express", "nextjs"), ("node", "npm")),
     ("none", "express"): StackLayout(("common", "ts-express"), ("node", "npm")),
+    ("none", "fastify"): StackLayout(("common", "ts-express", "ts-fastify"), ("node", "npm")),
     ("static", "none"): StackLayout(("common", "static-site"), ("node", "npm")),
     ("none", "fastapi"): StackLayout(("common", "py-fastapi"), ("python3",)),
 }
@@ -46,10 +47,13 @@ API_STYLES: Final[frozenset[ApiStyle]] = frozenset({"rest", "graphql"})
 # no frontend tree calls it yet, so it is API-only until one does.
 GRAPHQL_STACKS: Final[frozenset[tuple[Frontend, Backend]]] = frozenset({("none", "express")})
 # Tenant isolation (a tenant id in the token, carried to the services by AsyncLocalStorage, every
-# query and reference checked against it) is built into the Express tree's REST API, and the React
-# sign-up form asks for the organisation; the other backends and frontends do not know tenants yet.
+# query and reference checked against it) is built into the shared ts-express core and REST API;
+# Fastify's and Next.js's auth, audit and privacy modules keep the same contract, so the same
+# generated tests run on all three. The React sign-up form (reused by Next.js) and the Vue one ask
+# for the organisation; the other backends and frontends do not know tenants yet.
 MULTI_TENANT_STACKS: Final[frozenset[tuple[Frontend, Backend]]] = frozenset({
-    ("none", "express"), ("react", "express")})
+    ("none", "express"), ("react", "express"), ("none", "fastify"), ("vue", "fastify"),
+    ("nextjs", "nextjs")})
 
 
 def layout_for(bp: Blueprint) -> StackLayout | None:
@@ -61,7 +65,7 @@ def unsupported(bp: Blueprint) -> list[BlueprintIssue]:
     """Issues for every part of `bp` the generator cannot render yet (empty when it can)."""
     issues: list[BlueprintIssue] = []
     if layout_for(bp) is None:
-        pairs = ", ".join(f"{f}+{b}" for f, b in sorted(GENERATABLE))
+        pairs = _pairs(GENERATABLE)
         issues.append(BlueprintIssue(
             path="stack", code="stack_not_generatable",
             message=_(
@@ -73,6 +77,10 @@ def unsupported(bp: Blueprint) -> list[BlueprintIssue]:
     return issues
 
 
+def _pairs(stacks: Iterable[tuple[Frontend, Backend]]) -> str:
+    return ", ".join(f"{f}+{b}" for f, b in sorted(stacks))
+
+
 def _tenancy_issues(bp: Blueprint) -> list[BlueprintIssue]:
     if bp.tenancy.mode != "multi":
         return []
@@ -82,10 +90,11 @@ def _tenancy_issues(bp: Blueprint) -> list[BlueprintIssue]:
         issues.append(BlueprintIssue(
             path="tenancy.mode", code="tenancy_not_generatable",
             message=_(
-                "Multi-tenant projects are generated for the Express backend for now (backend: "
-                "express, api: rest, frontend: none or react; {frontend} frontend with the "
-                "{backend} backend and a {api} API asked); use those, or tenancy: single."
-            ).format(frontend=bp.stack.frontend, backend=bp.stack.backend, api=bp.stack.api)))
+                "Multi-tenant projects are generated with a REST API on these frontend+backend "
+                "pairs for now: {pairs} ({frontend} frontend with the {backend} backend and a "
+                "{api} API asked); use one of those, or tenancy: single."
+            ).format(pairs=_pairs(MULTI_TENANT_STACKS), frontend=bp.stack.frontend,
+                     backend=bp.stack.backend, api=bp.stack.api)))
     if bp.stack.auth != "jwt":
         issues.append(BlueprintIssue(
             path="stack.auth", code="tenancy_needs_auth",
