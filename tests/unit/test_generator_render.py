@@ -119,3 +119,13 @@ def test_a_missing_toolchain_is_named_in_the_error() -> None:
     with pytest.raises(ToolchainMissingError, match="npm"):
         require_toolchain(preset("api-only"), "install",
                           which=lambda name: None if name == "npm" else f"/usr/bin/{name}")
+
+
+def test_datetimes_need_a_four_digit_year_the_database_drivers_read_back() -> None:
+    # Schemathesis found it: 0014-10-30T04:57:42-04:59 made the driver throw (a 500), and
+    # 0099 comes back from PGlite as 1999.
+    preset = load_catalog().get("vue-fastify")
+    assert preset is not None
+    tree = render_project(preset.blueprint())
+    assert ".datetime({ offset: true }).regex(/^[1-9]\\d{3}-/" in tree["server/src/validation.ts"]
+    assert "'0014-10-30T04:57:42-04:59'" in tree["tests/unit/validation.test.ts"]

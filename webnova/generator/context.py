@@ -86,7 +86,10 @@ def _zod(f: EntityField, max_length: int | None) -> str:
         "decimal": "z.number().finite().min(-1e12).max(1e12)",
         "boolean": "z.boolean()",
         "date": "z.string().regex(/^\\d{4}-\\d{2}-\\d{2}$/).refine(isDate, 'Invalid date')",
-        "datetime": "z.string().datetime({ offset: true })",
+        # Four-digit years: the PostgreSQL drivers misread years below 100 (0099 comes back as
+        # 1999, 0014 with an offset throws), and a business record has no use for them.
+        "datetime": "z.string().datetime({ offset: true }).regex(/^[1-9]\\d{3}-/, "
+                    "'Use a year from 1000 to 9999')",
         "uuid": "z.string().uuid()",
         "json": "z.unknown()",
         "enum": "z.enum([" + ", ".join(json.dumps(v) for v in f.enum_values or []) + "])",
