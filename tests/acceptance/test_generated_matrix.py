@@ -57,6 +57,9 @@ GENERATABLE = [t.id for t in CATALOG.templates if t.generatable]
 NOT_YET = [t.id for t in CATALOG.templates if not t.generatable]
 TIMINGS: dict[str, dict[str, str]] = {}
 SCHEMATHESIS_EXAMPLES = 20
+# A fixed seed keeps CI reproducible (a failure names its seed and replays). Random seeds found
+# the datetime-year and members-schema bugs; change the seed now and then to explore further.
+SCHEMATHESIS_SEED = 20261126
 
 
 def _preset(template_id: str) -> Blueprint:
@@ -330,7 +333,8 @@ def _schemathesis(base: str, token: str, cwd: Path) -> tuple[bool, str]:
         return True, "schemathesis not installed"
     command = [program, "run", f"{base}/openapi.json", "--no-color",
                "--checks", "not_a_server_error,response_schema_conformance",
-               "--phases", "examples,coverage,fuzzing", "-n", str(SCHEMATHESIS_EXAMPLES)]
+               "--phases", "examples,coverage,fuzzing", "-n", str(SCHEMATHESIS_EXAMPLES),
+               "--seed", str(SCHEMATHESIS_SEED)]
     if token:
         command += ["-H", f"Authorization: Bearer {token}"]
     # Payment intents answer 503 until a Stripe key is configured, by design; the generated
