@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from webnova.generator.blueprint import Blueprint
+from webnova.governance.compliance.engine import ComplianceReport
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,6 +55,22 @@ def edit(root: Path, rel: str, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {rel}"
     path.write_text(text.replace(old, new), encoding="utf-8")
+
+def code_statuses(report: ComplianceReport) -> dict[str, str]:
+    """Each control's status in the code stage."""
+    return {r.id: s.status for r in report.results for s in r.stages if s.stage == "code"}
+
+
+def failing_controls(report: ComplianceReport) -> set[str]:
+    """The controls that fail in the code stage."""
+    return {control for control, status in code_statuses(report).items() if status == "fail"}
+
+
+def code_failures(report: ComplianceReport, control_id: str) -> list[str]:
+    """The failed code findings of one control, as `message @ location`."""
+    return [f"{f.message.en} @ {f.location}" for s in report.result(control_id).stages
+            if s.stage == "code" for f in s.findings if not f.ok]
+
 
 
 EXPRESS: dict[str, str] = {

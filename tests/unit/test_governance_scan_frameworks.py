@@ -16,11 +16,18 @@ from typing import Any
 
 import pytest
 
-from tests.unit.governance_trees import compliant_data, edit, write_tree
+from tests.unit.governance_trees import (
+    code_failures,
+    code_statuses,
+    compliant_data,
+    edit,
+    failing_controls,
+    write_tree,
+)
 from webnova.generator.blueprint import Blueprint
 from webnova.generator.generate import generate_project
 from webnova.governance.compliance import catalog
-from webnova.governance.compliance.engine import ComplianceReport, evaluate
+from webnova.governance.compliance.engine import evaluate
 from webnova.governance.compliance.project import next_route_path, read_project
 
 STACKS = ("express", "fastify", "nextjs")
@@ -55,18 +62,7 @@ def _copy(generated: dict[str, Path], stack: str, tmp_path: Path) -> Path:
     return target
 
 
-def _code(report: ComplianceReport) -> dict[str, str]:
-    """Each control's status in the code stage."""
-    return {r.id: s.status for r in report.results for s in r.stages if s.stage == "code"}
 
-
-def _failures(report: ComplianceReport, control_id: str) -> list[str]:
-    return [f"{f.message.en} @ {f.location}" for s in report.result(control_id).stages
-            if s.stage == "code" for f in s.findings if not f.ok]
-
-
-def _failing(report: ComplianceReport) -> set[str]:
-    return {control for control, status in _code(report).items() if status == "fail"}
 
 
 def _api_routes(root: Path) -> set[tuple[str, str]]:
@@ -82,8 +78,9 @@ def test_every_stack_passes_the_same_controls_as_express(generated: dict[str, Pa
     report = evaluate(project_dir=generated[stack])
     express = evaluate(project_dir=generated["express"])
     assert report.packs == ["pci-dss", "hipaa", "gdpr"]
-    assert _failing(report) == set(), {c: _failures(report, c) for c in _failing(report)}
-    assert _code(report) == _code(express)
+    failing = failing_controls(report)
+    assert failing == set(), {c: code_failures(report, c) for c in failing}
+    assert code_statuses(report) == code_statuses(express)
     assert report.release_allowed
 
 
@@ -137,8 +134,8 @@ def test_fastify_without_the_access_log_hook_fails_access_logging(
     root = _copy(generated, "fastify", tmp_path)
     _cut(root, "server/src/security.ts", r"  app\.addHook\('onResponse'.*?\n  \}\);\n")
     report = evaluate(project_dir=root)
-    assert _failing(report) == {"pci-dss.access-logging"}
-    assert _failures(report, "pci-dss.access-logging") == [
+    assert failing_controls(report) == {"pci-dss.access-logging"}
+    assert code_failures(report, "pci-dss.access-logging") == [
         "no request logging middleware @ server/src/app.ts"]
 
 
@@ -148,8 +145,8 @@ def test_fastify_without_the_phi_audit_hook_fails_on_that_entitys_routes(
     edit(root, "server/src/routes/patient.ts",
          "app.addHook('preHandler', auditAccess(db, \"patient\"));", "")
     report = evaluate(project_dir=root)
-    assert _failing(report) == {"hipaa.phi-audit"}
-    failures = _failures(report, "hipaa.phi-audit")
+    assert failing_controls(report) == {"hipaa.phi-audit"}
+    failures = code_failures(report, "hipaa.phi-audit")
     assert len(failures) == 5
     assert all("Patient" in f and "@ server/src/routes/patient.ts:" in f for f in failures)
 
@@ -159,8 +156,8 @@ def test_fastify_without_the_auth_hook_fails_phi_access_control(
     root = _copy(generated, "fastify", tmp_path)
     edit(root, "server/src/app.ts", "api.addHook('preHandler', requireAuth);", "")
     report = evaluate(project_dir=root)
-    assert _failing(report) == {"hipaa.phi-access-control"}
-    failing_paths = {f.split(" ")[1] for f in _failures(report, "hipaa.phi-access-control")}
+    assert failing_controls(report) == {"hipaa.phi-access-control"}
+    failing_paths = {f.split(" ")[1] for f in code_failures(report, "hipaa.phi-access-control")}
     assert "/api/patients" in failing_paths and "/api/appointments/:id" in failing_paths
 
 
@@ -169,7 +166,7 @@ def test_nextjs_without_the_export_route_file_fails_data_export(
     root = _copy(generated, "nextjs", tmp_path)
     shutil.rmtree(root / "app" / "api" / "privacy" / "export")
     report = evaluate(project_dir=root)
-    assert _failing(report) == {"gdpr.data-export"}
+    assert failing_controls(report) == {"gdpr.data-export"}
 
 
 def test_nextjs_without_request_logging_fails_access_logging(
@@ -177,7 +174,7 @@ def test_nextjs_without_request_logging_fails_access_logging(
     root = _copy(generated, "nextjs", tmp_path)
     edit(root, "server/src/app.ts", "logRequest(request, response.status, started, userId);", "")
     report = evaluate(project_dir=root)
-    assert _failing(report) == {"pci-dss.access-logging"}
+    assert failing_controls(report) == {"pci-dss.access-logging"}
 
 
 def test_nextjs_without_the_patient_audit_fails_only_the_patient_routes(
@@ -186,8 +183,8 @@ def test_nextjs_without_the_patient_audit_fails_only_the_patient_routes(
     edit(root, "server/src/routes/patient.ts",
          'await auditAccess(db, "patient", request, userId);', "")
     report = evaluate(project_dir=root)
-    assert _failing(report) == {"hipaa.phi-audit"}
-    failures = _failures(report, "hipaa.phi-audit")
+    assert failing_controls(report) == {"hipaa.phi-audit"}
+    failures = code_failures(report, "hipaa.phi-audit")
     assert len(failures) == 5
     assert all("Patient" in f and "@ app/api/patients/" in f for f in failures)
 
@@ -197,7 +194,7 @@ def test_nextjs_without_the_auth_check_fails_phi_access_control(
     root = _copy(generated, "nextjs", tmp_path)
     edit(root, "server/src/app.ts", "if (found.secured) userId = requireAuth(request);", "")
     report = evaluate(project_dir=root)
-    assert _failing(report) == {"hipaa.phi-access-control"}
+    assert failing_controls(report) == {"hipaa.phi-access-control"}
 
 
 # ---------------------------------------------------------------- recognition in small trees

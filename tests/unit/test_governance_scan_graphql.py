@@ -15,10 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.governance_trees import compliant_data, edit
+from tests.unit.governance_trees import (
+    code_failures,
+    code_statuses,
+    compliant_data,
+    edit,
+    failing_controls,
+)
 from webnova.generator.blueprint import Blueprint
 from webnova.generator.generate import generate_project
-from webnova.governance.compliance.engine import ComplianceReport, evaluate
+from webnova.governance.compliance.engine import evaluate
 from webnova.governance.compliance.project import read_project
 from webnova.governance.compliance.ts_graphql import _graphql_route
 
@@ -44,13 +50,6 @@ def project(generated: Path, tmp_path: Path) -> Path:
     return target
 
 
-def _code(report: ComplianceReport) -> dict[str, str]:
-    return {r.id: s.status for r in report.results for s in r.stages if s.stage == "code"}
-
-
-def _failures(report: ComplianceReport, control_id: str) -> list[str]:
-    return [f"{f.message.en} @ {f.location}" for s in report.result(control_id).stages
-            if s.stage == "code" for f in s.findings if not f.ok]
 
 
 def _patient_section(root: Path) -> tuple[Path, str]:
@@ -68,7 +67,7 @@ def _phi_graphql_routes(root: Path) -> set[tuple[str, str]]:
 
 def test_the_generated_graphql_project_passes_every_control(generated: Path) -> None:
     report = evaluate(project_dir=generated)
-    assert {c: s for c, s in _code(report).items() if s != "pass"} == {}
+    assert {c: s for c, s in code_statuses(report).items() if s != "pass"} == {}
     phi = _phi_graphql_routes(generated)
     assert len(phi) == 10  # list, one, create, update, delete of each PHI entity
     messages = {c: [f.message.en for s in report.result(c).stages if s.stage == "code"
@@ -99,8 +98,8 @@ def test_root_fields_are_routes_under_the_mount_and_rest_files_are_not(generated
 def test_without_the_audit_call_the_list_query_fails_phi_audit(project: Path) -> None:
     edit(project, "server/src/graphql.ts", PATIENT_LIST_AUDIT, "")
     report = evaluate(project_dir=project)
-    assert {c for c, s in _code(report).items() if s == "fail"} == {"hipaa.phi-audit"}
-    failures = _failures(report, "hipaa.phi-audit")
+    assert failing_controls(report) == {"hipaa.phi-audit"}
+    failures = code_failures(report, "hipaa.phi-audit")
     assert len(failures) == 1
     assert "GET /graphql/patients" in failures[0] and "@ server/src/graphql.ts:" in failures[0]
 
@@ -109,8 +108,8 @@ def test_without_require_auth_on_the_mount_phi_access_control_fails(project: Pat
     edit(project, "server/src/app.ts", "app.all('/graphql', requireAuth, ",
          "app.all('/graphql', ")
     report = evaluate(project_dir=project)
-    assert {c for c, s in _code(report).items() if s == "fail"} == {"hipaa.phi-access-control"}
-    failures = _failures(report, "hipaa.phi-access-control")
+    assert failing_controls(report) == {"hipaa.phi-access-control"}
+    failures = code_failures(report, "hipaa.phi-access-control")
     # Every field of Patient and Appointment, and nothing else (privacy is still guarded).
     assert {tuple(f.split(" ")[:2]) for f in failures} == _phi_graphql_routes(project)
 
@@ -123,8 +122,8 @@ def test_a_list_of_the_full_type_fails_minimisation(project: Path) -> None:
     assert full != section
     path.write_text(text.replace(section, full), encoding="utf-8")
     report = evaluate(project_dir=project)
-    assert {c for c, s in _code(report).items() if s == "fail"} == {"gdpr.minimisation"}
-    failures = _failures(report, "gdpr.minimisation")
+    assert failing_controls(report) == {"gdpr.minimisation"}
+    failures = code_failures(report, "gdpr.minimisation")
     assert failures and all("GET /graphql/patients" in f for f in failures)
     assert any("Patient.medical_notes" in f or "Patient.medicalNotes" in f for f in failures)
 
