@@ -197,6 +197,17 @@ def test_designed_blueprint_is_validated_like_an_upload() -> None:
     assert recorder.bodies[0]["tools"][0]["input_schema"]["title"] == "Blueprint"
 
 
+def test_a_blueprint_the_generator_cannot_build_is_sent_back() -> None:
+    blueprint = OfflineBrain().design(IntentAnalysis.model_validate(_analysis()))
+    data = blueprint.model_dump(mode="json")
+    graphql_with_a_frontend = {**data, "stack": {**data["stack"], "api": "graphql"}}
+    recorder = Recorder(_streamed("record_blueprint", graphql_with_a_frontend),
+                        _streamed("record_blueprint", data))
+    assert _brain(recorder).design(IntentAnalysis.model_validate(_analysis())) == blueprint
+    refusal = recorder.bodies[1]["messages"][-1]["content"][0]
+    assert refusal["is_error"] and "stack.api: GraphQL projects are API-only" in refusal["content"]
+
+
 def test_an_overload_inside_the_stream_is_retried_with_backoff() -> None:
     recorder = Recorder(_overloaded_midway(), _overloaded_midway(),
                         _streamed("record_intent", _analysis()))

@@ -38,7 +38,7 @@ from webnova.adapters.brains.port import (
 )
 from webnova.generator.blueprint import Blueprint, blueprint_json_schema
 from webnova.generator.catalog import load_catalog
-from webnova.generator.support import GENERATABLE
+from webnova.generator.support import GENERATABLE, unsupported
 from webnova.generator.validation import validate_blueprint
 from webnova.i18n import _
 from webnova.prompts import load_prompt
@@ -274,9 +274,12 @@ def _known_slots(plan: RepairPlan, known: set[tuple[str, str]]) -> RepairPlan:
 
 
 def _valid_blueprint(data: object) -> Blueprint:
+    """A blueprint the contract accepts and the generator can build (else sent back to fix)."""
     result = validate_blueprint(data)
-    if result.blueprint is None:
-        raise ValueError("\n".join(f"{i.path}: {i.message}" for i in result.issues[:20]))
+    issues = result.issues if result.blueprint is None else unsupported(result.blueprint)
+    if issues:
+        raise ValueError("\n".join(f"{i.path}: {i.message}" for i in issues[:20]))
+    assert result.blueprint is not None
     return result.blueprint
 
 
