@@ -123,15 +123,14 @@ def _slot_step(state: FactoryState, runtime: FactoryRuntime, bp: Blueprint, fold
         return done
     plan = _plan(state, runtime, folder, key, ask)
     refused = False
-    try:
-        with use_locale(state.get("locale", "en")):  # a refusal's reasons reach the person
+    with use_locale(state.get("locale", "en")):  # a refusal's reasons reach the person too
+        try:
             files = apply_plan(folder, plan)
-    except RepairRejected as exc:
-        files, plan, refused = [], RepairPlan(explanation=str(exc)), True
+        except RepairRejected as exc:
+            files, plan, refused = [], RepairPlan(explanation=str(exc)), True
+        message = _slot_message(stage, files, plan.explanation or "-", refused=refused)
     commit = ProjectRepo.open(folder).commit_all(
         stage, bp.version, run_id, f"{key}: {plan.explanation}"[:500]) if files else None
-    with use_locale(state.get("locale", "en")):
-        message = _slot_message(stage, files, plan.explanation or "-", refused=refused)
     event: CodeRepaired | CustomLogicWritten
     if stage == "repair":
         event = CodeRepaired(blueprint_version=bp.version, attempt=state.get("attempts", 0) + 1,
