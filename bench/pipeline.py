@@ -54,7 +54,7 @@ def run(settings: Settings) -> BenchReport:
         # The npm cache of the real home is reused so the bench measures builds, not downloads.
         local = load_settings(home=home)
         try:
-            tester = default_tester(settings.home / "npm-cache", settings)
+            tester = default_tester(settings)
             with Factory(local, tester=tester, projects_dir=home / "projects") as factory:
                 for template, text in DESCRIPTIONS.items():
                     _one(factory, template, text, report)

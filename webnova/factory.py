@@ -197,7 +197,7 @@ class Factory:
     def _default_tester(self) -> Tester:
         from webnova.agents.tester import default_tester
 
-        self._tester = default_tester(self.settings.home / "npm-cache", self.settings)
+        self._tester = default_tester(self.settings)
         return self._tester
 
     def _default_deployer(self) -> Deployer:

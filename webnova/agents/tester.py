@@ -136,23 +136,22 @@ class SandboxedTester:
         return time.perf_counter() - started, result
 
 
-def default_tester(cache: Path, settings: Settings | None = None) -> (
-        ToolchainTester | SandboxedTester):
+def default_tester(settings: Settings) -> ToolchainTester | SandboxedTester:
     """The sandboxed tester where its install can reach the registries, else the host toolchain.
 
     Without it (no bubblewrap) an install inside the sandbox could not reach the registries,
-    so the phases run on the host and the report says so. `settings` choose the install's
-    network (registry-only by default, or the host's).
+    so the phases run on the host (npm cache under the home) and the report says so. The
+    settings choose the install's network (registry-only by default, or the host's).
     """
     from webnova.adapters.sandbox.probe import probe_isolation
 
-    limits = with_network_settings(TESTER_LIMITS, settings) if settings else TESTER_LIMITS
+    limits = with_network_settings(TESTER_LIMITS, settings)
     report = probe_isolation(e2b=False, network_mode=limits.network_mode)
     if report.level == "bubblewrap" and report.network != "off":
         return SandboxedTester(LocalSandbox(limits))
     _log.warning("tests run on the host: sandbox level %s, network %s", report.level,
                  report.network)
-    return ToolchainTester(cache)
+    return ToolchainTester(settings.home / "npm-cache")
 
 
 def tester(state: FactoryState, runtime: FactoryRuntime) -> (
