@@ -328,3 +328,76 @@ def test_the_evidence_messages_are_one_catalogue_that_refuses_a_key_written_twic
             catalog.messages()
     finally:
         catalog.messages.cache_clear()
+
+
+def _next_tree(tmp_path: Path, files: dict[str, str]) -> Path:
+    return write_tree(tmp_path / "web", {
+        "package.json": '{"dependencies": {"next": "^15.0.0"}}',
+        "src/lib/session.ts": "export function requireSession(r: Request) { return r; }\n",
+        "middleware.ts": """\
+import { requireSession } from './src/lib/session';
+export function middleware(request: Request) { return requireSession(request); }
+""" + files.pop("config", ""),
+        **files,
+    })
+
+
+def test_nextjs_handlers_exported_from_a_list_or_another_module_are_routes(
+        tmp_path: Path) -> None:
+    root = _next_tree(tmp_path, {
+        "src/lib/audit.ts": "export async function auditRead(id: string) { return id; }\n",
+        "src/server/handlers.ts": """\
+import { auditRead } from '../lib/audit';
+export async function GET() { await auditRead('x'); return Response.json([]); }
+async function remove() { return new Response(null, { status: 204 }); }
+export { remove as DELETE };
+""",
+        "app/api/patients/route.ts": "export { GET, DELETE } from '@/server/handlers';\n",
+        "app/api/notes/route.ts": """\
+async function listNotes() { return Response.json([]); }
+const create = async () => Response.json({}, { status: 201 });
+export { listNotes as GET, create as POST, unknownName as PUT };
+""",
+        "tsconfig.json": '{"compilerOptions": {"paths": {"@/*": ["./src/*"]}}}',
+    })
+    routes = {(r.method, r.path): r for r in read_project(root).routes}
+    assert set(routes) == {("GET", "/api/patients"), ("DELETE", "/api/patients"),
+                           ("GET", "/api/notes"), ("POST", "/api/notes")}
+    assert "auditRead" in routes[("GET", "/api/patients")].calls  # followed into the module
+    assert routes[("GET", "/api/notes")].file == "app/api/notes/route.ts"
+
+
+@pytest.mark.parametrize(("config", "guarded"), [
+    ("", {"/api/patients", "/health"}),  # no config: everywhere
+    ('export const config = { matcher: "/api/:path*" };\n', {"/api/patients"}),
+    ("export const config = { matcher: ['/health', '/admin/:path+'] };\n", {"/health"}),
+    ("export const config = { matcher: ['/((?!api|_next/static).*)'] };\n", {"/health"}),
+    ("export const config = { matcher: [{ source: '/api/patients' }] };\n", {"/api/patients"}),
+    # Conditions or a computed matcher cannot be read: the middleware guards nothing.
+    ("export const config = { matcher: [{ source: '/api/:p*', has: [{ type: 'header', "
+     "key: 'x' }] }] };\n", set()),
+    ("const paths = ['/api/:p*'];\nexport const config = { matcher: paths };\n", set()),
+])
+def test_nextjs_middleware_guards_only_the_routes_its_matcher_selects(
+        tmp_path: Path, config: str, guarded: set[str]) -> None:
+    root = _next_tree(tmp_path, {
+        "config": config,
+        "app/api/patients/route.ts": "export async function GET() { return Response.json([]); }\n",
+        "app/health/route.ts": "export async function GET() { return Response.json({}); }\n",
+    })
+    routes = read_project(root).routes
+    assert {r.path for r in routes if "requireSession" in r.guards} == guarded
+    assert {r.path for r in routes} == {"/api/patients", "/health"}
+
+
+def test_a_local_export_list_without_semicolons_is_not_read_as_an_import(tmp_path: Path) -> None:
+    root = _next_tree(tmp_path, {
+        "src/lib/audit.ts": "export async function auditRead(id: string) { return id }\n",
+        "app/api/notes/route.ts": """\
+async function listNotes() { return Response.json([]) }
+export { listNotes as GET }
+export { auditRead } from '../../../src/lib/audit'
+""",
+    })
+    [route] = read_project(root).routes
+    assert (route.method, route.path) == ("GET", "/api/notes")

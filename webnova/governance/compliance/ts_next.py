@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Final
+from collections.abc import Iterator, Sequence
+from typing import Final, NamedTuple
 
 from webnova.governance.compliance import tsscan
 from webnova.governance.compliance.facts import (
@@ -24,6 +24,7 @@ from webnova.governance.compliance.tsfollow import (
     _Span,
     _TsFile,
 )
+from webnova.governance.compliance.tsscan import Token
 
 # A Next.js App Router route handler file; the folders under app/ are the URL.
 NEXT_ROUTE: Final = re.compile(r"^(?:src/)?app/(?:(.*)/)?route\.(?:ts|js|mjs|tsx|jsx)$")
@@ -65,23 +66,25 @@ class _NextReader:
             return
         handlers = [(path, url) for path in self.reader.texts
                     if (url := next_route_path(_rel(self.reader.root, path))) is not None]
-        exported: list[tuple[_TsFile, str, str, tsscan.Definition]] = []
+        exported: list[tuple[_TsFile, str, _Handler]] = []
         for path, url in sorted(handlers):
             ts = self.reader.file(path)
             if ts is not None:
-                exported.extend((ts, url, method, definition)
-                                for method, definition in _exported_methods(ts))
+                exported.extend((ts, url, handler) for handler in self._exported_methods(ts))
         if not exported:
             return
         self.facts.stack = "nextjs"
-        pieces = frozenset().union(*(_route_pieces(m, u) for _ts, u, m, _d in exported))
+        pieces = frozenset().union(*(_route_pieces(h.method, u) for _ts, u, h in exported))
         dispatch = _Dispatch(pieces)
-        always = self._entry("middleware", "middleware")
-        for ts, url, method, definition in exported:
-            entry = _Span(ts, definition.value, definition.end)
-            shape = self.reader.handler_shape([entry, *always], dispatch.serving(method, url))
-            route = Route(method=method, path=url, file=ts.rel, line=ts.tokens[definition.start]
-                          .line, guards=list(dict.fromkeys(shape.called)))
+        middleware = self._entry("middleware", "middleware")
+        matchers = _matchers(middleware[0].ts) if middleware else None
+        for ts, url, handler in exported:
+            entry = _Span(handler.ts, handler.definition.value, handler.definition.end)
+            runs = middleware if _runs_for(matchers, url) else []
+            shape = self.reader.handler_shape([entry, *runs],
+                                              dispatch.serving(handler.method, url))
+            route = Route(method=handler.method, path=url, file=ts.rel, line=handler.line,
+                          guards=list(dict.fromkeys(shape.called)))
             shape.apply(route)
             self.facts.routes.append(route)
             self._app_wide(shape)
@@ -98,6 +101,25 @@ class _NextReader:
                 if ts is not None and found is not None:
                     return [_Span(ts, found.value, found.end)]
         return []
+
+    def _exported_methods(self, ts: _TsFile) -> Iterator[_Handler]:
+        """The HTTP method handlers a route file exports, wherever they are declared.
+
+        `export async function GET(...)` / `export const POST = ...`, a local function exported
+        under a method's name (`export { handler as GET }`) and a re-export from another module
+        (`export { GET, POST } from "@/server/handlers"`).
+        """
+        tokens = ts.tokens
+        for method in NEXT_METHODS:
+            definition = ts.module.definitions.get(method)
+            if definition is not None and any(tokens[j].value == "export" for j in
+                                              range(max(0, definition.start - 2),
+                                                    definition.start)):
+                yield _Handler(method, ts, definition, tokens[definition.start].line)
+        for name, line in _export_lists(ts.module):
+            found = self.reader.definition(ts, name) if name in NEXT_METHODS else None
+            if found is not None:
+                yield _Handler(name, found[0], found[1], line)
 
     def _app_wide(self, shape: _Shape) -> None:
         known = {m.value for m in self.facts.middleware}
@@ -118,11 +140,108 @@ class _NextReader:
                 (self.facts.request_logging if logs else self.facts.https).append(where)
 
 
-def _exported_methods(ts: _TsFile) -> Iterator[tuple[str, tsscan.Definition]]:
-    """`export const GET = ...` / `export async function POST(...)` of a route file."""
-    tokens = ts.tokens
-    for method in NEXT_METHODS:
-        definition = ts.module.definitions.get(method)
-        if definition is not None and any(tokens[j].value == "export" for j in
-                                          range(max(0, definition.start - 2), definition.start)):
-            yield method, definition
+
+
+class _Handler(NamedTuple):
+    """A route file's handler for one method; `ts` is the module that declares it."""
+
+    method: str
+    ts: _TsFile
+    definition: tsscan.Definition
+    line: int  # of the export in the route file
+
+
+def _export_lists(module: tsscan.Module) -> Iterator[tuple[str, int]]:
+    """(exported name, line) of every `export { a, b as c }` and `export { ... } from`."""
+    tokens = module.tokens
+    for i in module.positions("export"):
+        if i + 1 >= len(tokens) or tokens[i + 1].value != "{":
+            continue
+        close = module.pairs.get(i + 1, len(tokens) - 1)
+        for part in tsscan.split_top(tokens[i + 2:close]):
+            names = [t.value for t in part if t.kind == "ident" and t.value != "type"]
+            if names:
+                yield names[-1], part[0].line
+
+
+# Next.js reads `config.matcher` of middleware.ts: path patterns (path-to-regexp) or objects.
+_PARAM: Final = re.compile(r"/:(\w+)([*+?]?)|(\((?:[^()\\]|\\.|\((?:[^()\\]|\\.)*\))*\))")
+
+
+def _matchers(ts: _TsFile) -> list[re.Pattern[str]] | None:
+    """The paths middleware.ts runs for: None when it has no matcher (it runs everywhere).
+
+    An empty list means the matcher cannot be read here (a computed value, an object with
+    `has`/`missing` conditions, a pattern that does not compile): the middleware then counts
+    for no route, so no check passes on a guard that might not run.
+    """
+    config = ts.module.definitions.get("config")
+    if config is None:
+        return None
+    value = ts.tokens[config.value:config.end + 1]
+    entries = tsscan.object_entries(value) if value and value[0].value == "{" else {}
+    matcher = entries.get("matcher")
+    if matcher is None:
+        return None if entries else []
+    if matcher and matcher[0].value == "[":
+        items = tsscan.split_top(matcher[1:tsscan.matching(matcher, 0)])
+    else:
+        items = [list(matcher)]
+    patterns: list[re.Pattern[str]] = []
+    for item in items:
+        source = _matcher_source(item)
+        compiled = _compile_matcher(source) if source is not None else None
+        if compiled is None:
+            return []
+        patterns.append(compiled)
+    return patterns
+
+
+def _matcher_source(item: Sequence[Token]) -> str | None:
+    """A matcher's path pattern: a string, or `{ source }` without conditions."""
+    if len(item) == 1 and item[0].kind == "string":
+        return item[0].value
+    if item and item[0].value == "{":
+        entries = tsscan.object_entries(item)
+        source = entries.get("source")
+        if source is not None and len(source) == 1 and source[0].kind == "string" and \
+                not entries.keys() & {"has", "missing"}:
+            return source[0].value
+    return None
+
+
+def _compile_matcher(source: str) -> re.Pattern[str] | None:
+    """A path-to-regexp pattern as Next.js applies it (`/api/:path*`, `/((?!_next).*)`)."""
+    if not source.startswith("/"):
+        return None
+    out, at = [], 0
+    for match in _PARAM.finditer(source):
+        out.append(re.escape(source[at:match.start()]))
+        _name, modifier, group = match.groups()
+        if group is not None:
+            out.append(group)
+        elif modifier == "*":
+            out.append("(?:/[^/]+)*")
+        elif modifier == "+":
+            out.append("(?:/[^/]+)+")
+        elif modifier == "?":
+            out.append("(?:/[^/]+)?")
+        else:
+            out.append("/[^/]+")
+        at = match.end()
+    out.append(re.escape(source[at:]))
+    try:
+        return re.compile("".join(out) + "/?")
+    except re.error:
+        return None
+
+
+def _runs_for(matchers: list[re.Pattern[str]] | None, url: str) -> bool:
+    """Whether middleware with these matchers runs for a route (`/api/patients/:id`).
+
+    The route's parameters stand for one path segment each (a catch-all for one or more).
+    """
+    if matchers is None:
+        return True
+    path = re.sub(r":\w+\*?", "x", url)
+    return any(m.fullmatch(path) for m in matchers)

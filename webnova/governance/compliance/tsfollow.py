@@ -49,6 +49,8 @@ class _TsFile:
     namespaces: set[str] = field(default_factory=set)
     # Modules whose every export this one re-exports (`export * from "./x"`).
     star_exports: list[Path] = field(default_factory=list)
+    # Exported name -> local name of a local export list (`export { remove as DELETE }`).
+    exported_as: dict[str, str] = field(default_factory=dict)
     directory: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -169,7 +171,12 @@ class _TsProject:
             self._import(ts, i)
         for i in module.positions("export"):
             if i + 1 < len(tokens) and tokens[i + 1].value in ("{", "*"):
-                self._import(ts, i, reexport=True)
+                close = module.pairs.get(i + 1, i + 1)
+                if tokens[i + 1].value == "{" and \
+                        (close + 1 >= len(tokens) or tokens[close + 1].value != "from"):
+                    _local_exports(ts, i + 1, close)
+                else:
+                    self._import(ts, i, reexport=True)
         for i in module.positions("express", "Router"):
             if i + 1 < len(tokens) and tokens[i + 1].value == "(":
                 name = _assigned_name(tokens, i - (2 if tokens[i - 1].value == "." else 0))
@@ -244,7 +251,8 @@ class _TsProject:
             target = ts.imports.get(head) if head in ts.namespaces else None
             other = self.file(target) if target is not None and "." not in member else None
             return self.definition(other, member) if other is not None else None
-        local = ts.module.definitions.get(name)
+        local = ts.module.definitions.get(name) or \
+            ts.module.definitions.get(ts.exported_as.get(name, name))
         if local is not None:
             return ts, local
         target = ts.imports.get(name) or ts.reexports.get(name)
@@ -373,6 +381,15 @@ class _TsProject:
                 shape.projection, shape.fields, shape.excluded = \
                     inner.projection, inner.fields, inner.excluded
         return shape
+
+
+def _local_exports(ts: _TsFile, brace: int, close: int) -> None:
+    """Record `export { a as b }` (braces at `brace`, `close`): `b` is the module's `a`."""
+    tokens = ts.tokens
+    for j in range(brace + 1, close - 2):
+        if tokens[j + 1].value == "as" and tokens[j].kind == "ident" and \
+                tokens[j + 2].kind == "ident":
+            ts.exported_as[tokens[j + 2].value] = tokens[j].value
 
 
 def _generic_span(tokens: Sequence[Token], paren: int) -> int:
