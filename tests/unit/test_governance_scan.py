@@ -92,6 +92,34 @@ def test_a_cold_and_a_cached_evaluation_agree(express: Path) -> None:
     assert _evaluate(express).results == cold.results
 
 
+def test_a_tree_read_again_is_answered_from_the_tree_cache_with_copies(express: Path) -> None:
+    project.clear_caches()
+    first = project.read_project(express)
+    first.routes[0].guards.append("tampered")
+    first.columns.clear()
+    again = project.read_project(express)  # served by the tree cache: the caller's edits stay out
+    assert "tampered" not in again.routes[0].guards and again.columns
+    assert again == project.read_project(express) and again is not first
+
+
+@pytest.mark.parametrize("change", ["edit", "add", "remove", "binary"])
+def test_any_change_to_the_tree_is_read_afresh(express: Path, change: str) -> None:
+    project.clear_caches()
+    before = project.read_project(express)
+    first = sorted(express.rglob("*.ts"))[0]
+    if change == "edit":
+        first.write_text(first.read_text() + "\nconst t = { api_key: 'k3y-k3y-k3y-k3y' };\n")
+    elif change == "add":
+        (express / ".env").write_text("SECRET=1\n")
+    elif change == "remove":
+        (express / "package.json").unlink()
+    else:
+        (express / "logo.bin").write_bytes(b"\xff\xfe" * 10)
+    after = project.read_project(express)
+    assert after != before if change != "binary" else after.files_scanned == \
+        before.files_scanned + 1
+
+
 @pytest.mark.parametrize("enabled", [True, False])
 def test_the_garbage_collector_is_left_as_it_was(express: Path, enabled: bool,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Final
 
@@ -83,6 +83,20 @@ class ProjectFacts:
     def tables(self) -> set[str]:
         """Names of every table in the schema."""
         return {c.table for c in self.columns}
+
+    def copy(self) -> ProjectFacts:
+        """A copy that shares nothing mutable with this one (a tenth of `copy.deepcopy`)."""
+        return replace(
+            self, columns=[replace(c) for c in self.columns],
+            routes=[replace(r, guards=list(r.guards), calls=set(r.calls), fields=list(r.fields),
+                            excluded=list(r.excluded)) for r in self.routes],
+            middleware=[replace(x) for x in self.middleware],
+            https=[replace(x) for x in self.https],
+            request_logging=[replace(x) for x in self.request_logging],
+            token_expiry_seconds=[(n, replace(x)) for n, x in self.token_expiry_seconds],
+            db_tls=[(on, replace(x)) for on, x in self.db_tls],
+            dependencies=set(self.dependencies), secrets=[replace(x) for x in self.secrets],
+            deploy_regions=[replace(x) for x in self.deploy_regions])
 
 
 def _rel(root: Path, path: Path) -> str:

@@ -35,10 +35,13 @@ Drizzle), `ts_graphql` (GraphQL served by Express: root fields as routes), `ts_f
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import hashlib
 import os
 import stat
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,6 +55,7 @@ from webnova.governance.compliance.facts import (
     Located,
     ProjectFacts,
     Route,
+    _rel,
     duration_seconds,
 )
 from webnova.governance.compliance.py_fastapi import _PythonReader
@@ -125,11 +129,50 @@ _collector_paused = _CollectorPause()
 
 
 def _read_project(root: Path) -> ProjectFacts:
-    facts = ProjectFacts(root=root)
     files = list(_files(root))
+    texts = {f: t for f in files if (t := _text(f)) is not None}  # each file read once
+    key = _tree_key(root, files, texts)
+    with _trees_lock:
+        known = _trees.get(key)
+        if known is not None:
+            _trees.move_to_end(key)
+            return known.copy()
+    facts = _read_tree(root, files, texts)
+    with _trees_lock:
+        _trees[key] = facts.copy()
+        while len(_trees) > _TREES_KEPT:
+            _trees.popitem(last=False)
+    return facts
+
+
+# The facts of the trees read last, by everything they depend on: the root, and each file's
+# path and content (size and mtime for files that are not text). A deploy review or a report of
+# the tree the code review just read is then answered without following a handler again; any
+# edit, added or removed file makes a new key. Copies go in and out: callers may change theirs.
+_TREES_KEPT: Final = 8
+_trees: OrderedDict[tuple[str, bytes], ProjectFacts] = OrderedDict()
+_trees_lock = threading.Lock()
+
+
+def _tree_key(root: Path, files: list[Path], texts: dict[Path, str]) -> tuple[str, bytes]:
+    digest = hashlib.blake2b(digest_size=20)
+    for path in files:
+        digest.update(_rel(root, path).encode("utf-8", "surrogatepass") + b"\0")
+        text = texts.get(path)
+        if text is not None:
+            digest.update(text.encode("utf-8", "surrogatepass"))
+        else:
+            with contextlib.suppress(OSError):
+                info = path.stat()
+                digest.update(f"{info.st_size}:{info.st_mtime_ns}".encode())
+        digest.update(b"\0\0")
+    return str(root), digest.digest()
+
+
+def _read_tree(root: Path, files: list[Path], texts: dict[Path, str]) -> ProjectFacts:
+    facts = ProjectFacts(root=root)
     facts.files_scanned = len(files)
     _read_config(root, facts)
-    texts = {f: t for f in files if (t := _text(f)) is not None}  # each file read once
     ts_texts = {f: t for f, t in texts.items()
                 if f.suffix in TS_SUFFIXES and not f.name.endswith(".d.ts")}
     py_files = [f for f in texts if f.suffix == ".py"]
@@ -153,10 +196,12 @@ _TEST_DIRS: Final = frozenset({"test", "tests"})
 
 
 def clear_caches() -> None:
-    """Forget every cached tokenisation and secret scan (benchmarks measure a cold start)."""
+    """Forget every cached tree, tokenisation and secret scan (benchmarks measure a cold start)."""
     tsscan.clear_cache()
     with _secrets_lock:
         _secrets_cache.clear()
+    with _trees_lock:
+        _trees.clear()
 
 
 def _files(root: Path) -> Iterator[Path]:
