@@ -115,3 +115,43 @@ def test_health_data_is_encrypted_at_rest_in_every_designed_blueprint() -> None:
         blueprint = brain.design(brain.analyze(text))
         phi = [f for e in blueprint.entities for f in e.fields if f.phi]
         assert phi and all(f.encrypted for f in phi)
+
+
+@pytest.mark.parametrize("text", [
+    "An online school with courses and lessons. Multiple schools use it, each with its own "
+    "teachers.",
+    "A booking app for clinics where each clinic has its own doctors and patients.",
+    "A multi-tenant CRM for companies to track their customers.",
+    "منصة تعليمية لعدة مدارس، لكل مدرسة معلموها وطلابها ودوراتها.",
+])
+def test_several_organisations_each_with_their_own_data_make_a_multi_tenant_platform(
+        text: str) -> None:
+    brain = OfflineBrain()
+    analysis = brain.analyze(text)
+    assert analysis.tenancy == "multi" and analysis.features.auth
+    assert any("sees only its own data" in r or "بياناتها" in r for r in analysis.reasons)
+    blueprint = brain.design(analysis)
+    assert blueprint.tenancy.mode == "multi" and blueprint.stack.auth == "jwt"
+    assert unsupported(blueprint) == []
+
+
+@pytest.mark.parametrize("text", [
+    "A school website where many teachers publish courses for students.",
+    "A clinic where each patient has their own records and doctors.",
+    "An online shop with many products in different categories.",
+])
+def test_one_organisation_with_many_people_or_things_stays_single_tenant(text: str) -> None:
+    assert OfflineBrain().analyze(text).tenancy == "single"
+
+
+def test_several_organisations_on_a_template_without_tenancy_say_so_and_stay_single() -> None:
+    analysis = OfflineBrain().analyze(
+        "A portfolio site for several agencies, each with its own page.")
+    assert analysis.template == "static-site"
+    assert analysis.tenancy == "single"
+    assert any("for one organisation only" in r for r in analysis.reasons)
+
+
+def test_lessons_belong_to_their_course() -> None:
+    analysis = OfflineBrain().analyze("Teachers publish courses made of lessons.")
+    assert ("Lesson", "Course") in {(r.source, r.target) for r in analysis.relations}

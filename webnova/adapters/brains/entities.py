@@ -73,6 +73,10 @@ ENTITIES: Final[tuple[EntitySpec, ...]] = (
                                          ("معلم", "مدرس", "مدرب", "استاذ")), (
         _f("full_name", required=True, pii=True), _f("email", "email", pii=True),
         _f("subject"))),
+    EntitySpec("Lesson", "درس", Terms(("lesson", "lecture"),
+                                       ("درس", "دروس", "محاضره", "محاضرات")), (
+        _f("title", required=True), _f("content", "text"), _f("position", "integer")),
+        ("Course",)),
     EntitySpec("Enrollment", "تسجيل", Terms(("enrollment", "enrolment", "enroll"),
                                              ("التحاق", "تسجيل في الدورات")), (
         _f("enrolled_at", "datetime", required=True), _f("grade")), ("Student", "Course")),

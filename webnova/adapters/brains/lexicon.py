@@ -124,6 +124,15 @@ EU_WORDS: Final = Terms(("gdpr", "eu", "europe", "european", "germany", "france"
 HIPAA_WORDS: Final = Terms(("hipaa", "phi", "health records", "medical records"),
                            ("سجلات طبيه", "ملفات طبيه", "السجلات الصحيه"))
 PCI_WORDS: Final = Terms(("pci", "pci-dss", "card data"), ())
+# Many organisations on one platform, each seeing only its own data. English cues are read by
+# `offline._tenancy_cue` (phrases with a kind of organisation); these are the fixed ones.
+TENANT_WORDS: Final = Terms(("multi-tenant", "multitenant", "multi tenant", "multi-tenancy",
+                             "white-label", "white label", "tenant isolation"),
+                            ("متعدد المستاجرين", "متعدده المستاجرين", "لكل مدرسه", "لكل عياده",
+                             "لكل شركه", "لكل منظمه", "لكل موسسه", "لكل منشاه", "لكل متجر",
+                             "عده مدارس", "عده عيادات", "عده شركات", "عده منظمات", "عده متاجر",
+                             "مدارس متعدده", "عيادات متعدده", "شركات متعدده",
+                             "بيانات منفصله", "بياناتها الخاصه"))
 DEPLOY_WORDS: Final[dict[str, Terms]] = {
     "vercel": Terms(("vercel",)), "netlify": Terms(("netlify",)),
     "railway": Terms(("railway",)), "render": Terms(("render.com", "on render")),

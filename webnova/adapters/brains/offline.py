@@ -27,6 +27,7 @@ from webnova.adapters.brains.lexicon import (
     PAYMENT_PROVIDERS,
     PCI_WORDS,
     TEMPLATES,
+    TENANT_WORDS,
     Terms,
 )
 from webnova.adapters.brains.port import (
@@ -47,8 +48,10 @@ from webnova.generator.blueprint import (
     PaymentProvider,
     Relation,
     TemplateId,
+    TenancyMode,
 )
 from webnova.generator.catalog import load_catalog
+from webnova.generator.support import MULTI_TENANT_STACKS
 from webnova.i18n import _, ngettext
 
 DEFAULT_TEMPLATE: Final[TemplateId] = "react-express"
@@ -189,13 +192,15 @@ class _Plan:
         template = self._template()
         domain = self._domain(template)
         specs = self._entities(template, domain)
-        features = self._features(template, domain)
+        tenancy = self._tenancy(template)
+        features = self._features(template, domain, tenancy)
         return IntentAnalysis(
             status="ok", text=clean, language=self.language, name=self._name(template, domain),
             template=template, domain=domain, entities=[_entity(s) for s in specs],
             relations=_relations(specs), features=features,
             compliance=self._compliance(domain, features), locales=self._locales(),
-            deploy_provider=self._deploy(), reasons=self.reasons, warnings=warnings)
+            deploy_provider=self._deploy(), tenancy=tenancy, reasons=self.reasons,
+            warnings=warnings)
 
     def _template(self) -> TemplateId:
         best = max(TEMPLATES, key=lambda t: len(self.template_hits[t]))
@@ -235,11 +240,31 @@ class _Plan:
                 names=", ".join(s.name for s in specs)))
         return specs
 
-    def _features(self, template: TemplateId, domain: Domain) -> Features:
+    def _tenancy(self, template: TemplateId) -> TenancyMode:
+        """Multi-tenant when the text says many organisations each keep their own data."""
+        found = hits(TENANT_WORDS, self.text) + _tenancy_cues(self.text)
+        if not found:
+            return "single"
+        entry = load_catalog().get(template)
+        stack = entry.blueprint().stack if entry else None
+        if stack is None or (stack.frontend, stack.backend) not in MULTI_TENANT_STACKS:
+            self.reasons.append(_("You described several organisations ({words}), but the "
+                                  "{template} template is generated for one organisation only; "
+                                  "ask for a React, Vue or Next.js app or an API to get "
+                                  "isolated organisations.").format(
+                                      words=_words(found), template=template))
+            return "single"
+        self.reasons.append(_("Multi-tenant: you described several organisations ({words}); "
+                              "each one signs in and sees only its own data.").format(
+                                  words=_words(found)))
+        return "multi"
+
+    def _features(self, template: TemplateId, domain: Domain, tenancy: TenancyMode) -> Features:
         found = {name: hits(terms, self.text) for name, terms in FEATURES.items()}
         server = _has_backend(template)
         sensitive = domain in ("healthcare", "financial", "government")
-        auth = server and (bool(found["auth"]) or sensitive or template == "saas-starter")
+        auth = server and (bool(found["auth"]) or sensitive or template == "saas-starter"
+                           or tenancy == "multi")
         if auth:
             self.reasons.append(_("Sign-in: accounts are needed to protect the records."))
         payments = self._payments(found["payments"]) if server else []
@@ -308,6 +333,21 @@ _SUBJECT_NAMES: Final[dict[Domain, tuple[str, str]]] = {
 }
 
 
+# "Multiple schools use it, each with its own teachers", "each clinic has its own patients".
+_ORGS: Final = (r"(?:schools?|clinics?|hospitals?|companies|company|organi[sz]ations?|"
+                r"businesses|business|stores?|shops?|gyms?|firms?|agencies|agency|tenants?|"
+                r"customers?|restaurants?|branches|teams?|universities|university)")
+_MANY_ORGS: Final = re.compile(rf"\b(?:multiple|several|many|different)\s+(?:\w+\s+)?{_ORGS}\b"
+                               r"[^.!?;]*?\b(?:each|its own|their own|separate|isolated)\b")
+_EACH_ORG_OWN: Final = re.compile(rf"\beach\s+{_ORGS}\b[^.!?;]{{0,40}}?\b(?:its|their)\s+own\b")
+
+
+def _tenancy_cues(text: str) -> list[str]:
+    """English phrases saying that many organisations each keep their own data."""
+    return [m.group(0) for pattern in (_MANY_ORGS, _EACH_ORG_OWN)
+            if (m := pattern.search(text))]
+
+
 def _has_backend(template: TemplateId) -> bool:
     return template not in ("static-site", "landing-page")
 
@@ -351,6 +391,7 @@ def blueprint_data(analysis: IntentAnalysis) -> dict[str, Any]:
         data["pages"] = _pages(analysis.entities)
     if analysis.features.auth:
         data["stack"]["auth"] = "jwt"
+    data["tenancy"] = {"mode": analysis.tenancy}
     return data
 
 

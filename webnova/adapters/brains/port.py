@@ -25,6 +25,7 @@ from webnova.generator.blueprint import (
     LocaleTag,
     Relation,
     TemplateId,
+    TenancyMode,
 )
 
 IntentStatus = Literal["ok", "clarify", "refused"]
@@ -51,6 +52,8 @@ class IntentAnalysis(BaseModel):
     locales: list[LocaleTag] = Field(default_factory=lambda: list[LocaleTag](["en", "ar"]),
                                      description="Languages of the platform.")
     deploy_provider: DeployProvider = Field(default="local", description="Deploy target.")
+    tenancy: TenancyMode = Field(default="single", description="multi: many organisations, "
+                                 "each seeing only its own data (needs sign-in).")
     reasons: list[str] = Field(default_factory=list, description="Why each choice was made.")
     question: str | None = Field(default=None, description="Clarifying question when vague.")
     warnings: list[str] = Field(default_factory=list,
