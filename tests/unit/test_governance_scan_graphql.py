@@ -26,7 +26,7 @@ from webnova.generator.blueprint import Blueprint
 from webnova.generator.generate import generate_project
 from webnova.governance.compliance.engine import evaluate
 from webnova.governance.compliance.project import read_project
-from webnova.governance.compliance.ts_graphql import _graphql_route
+from webnova.governance.compliance.ts_graphql import graphql_route
 
 GRAPHQL_CONTROLS = ("hipaa.phi-access-control", "hipaa.phi-audit", "gdpr.minimisation")
 PATIENT_LIST_AUDIT = "    await audit(db, context, 'GET', \"patient\", 'patients');\n"
@@ -239,13 +239,13 @@ def test_list_queries_of_a_type_with_sensitive_fields_fail_minimisation(tmp_path
 
 
 def test_root_field_names_map_to_methods_and_entity_paths() -> None:
-    assert _graphql_route(False, "patients", listed=True) == ("GET", "patients")
-    assert _graphql_route(False, "allStockItems", listed=True) == ("GET", "stockItems")
-    assert _graphql_route(False, "getPatient", listed=False) == ("GET", "patient/:id")
-    assert _graphql_route(True, "createPatient", listed=False) == ("POST", "patient")
-    assert _graphql_route(True, "updatePatient", listed=False) == ("PATCH", "patient/:id")
-    assert _graphql_route(True, "removePatient", listed=False) == ("DELETE", "patient/:id")
-    assert _graphql_route(True, "login", listed=False) == ("POST", "login")
+    assert graphql_route(False, "patients", listed=True) == ("GET", "patients")
+    assert graphql_route(False, "allStockItems", listed=True) == ("GET", "stockItems")
+    assert graphql_route(False, "getPatient", listed=False) == ("GET", "patient/:id")
+    assert graphql_route(True, "createPatient", listed=False) == ("POST", "patient")
+    assert graphql_route(True, "updatePatient", listed=False) == ("PATCH", "patient/:id")
+    assert graphql_route(True, "removePatient", listed=False) == ("DELETE", "patient/:id")
+    assert graphql_route(True, "login", listed=False) == ("POST", "login")
 
 
 def test_a_router_mounted_through_a_local_name_is_served(tmp_path: Path) -> None:

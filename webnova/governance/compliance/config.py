@@ -19,7 +19,8 @@ from webnova.governance.compliance.facts import (
 )
 
 
-def _read_config(root: Path, facts: ProjectFacts) -> None:
+def read_config(root: Path, facts: ProjectFacts) -> None:
+    """Dependencies (package.json, pyproject.toml, requirements.txt) and deploy regions."""
     package = root / "package.json"
     if package.exists():
         data = json.loads(package.read_text(encoding="utf-8"))

@@ -99,7 +99,7 @@ class ProjectFacts:
             deploy_regions=[replace(x) for x in self.deploy_regions])
 
 
-def _rel(root: Path, path: Path) -> str:
+def rel_path(root: Path, path: Path) -> str:
     """`path` relative to `root`, with forward slashes.
 
     Every path read is under its root as walked, so this is usually a string slice: pathlib's
@@ -126,6 +126,7 @@ def duration_seconds(value: str | int | float) -> int | None:
     return int(number * scale[unit]) if unit in scale else None
 
 
-def _join(prefix: str, path: str) -> str:
+def join_path(prefix: str, path: str) -> str:
+    """A mount prefix and a route path as one URL path (`/api` + `x/` = `/api/x`)."""
     joined = "/" + "/".join(p for p in (prefix.strip("/"), path.strip("/")) if p)
     return joined

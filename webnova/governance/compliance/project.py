@@ -11,11 +11,11 @@ Two layouts are understood:
   - Express: `express()`, `Router()`, `app.use(...)`, `router.get(...)`;
   - Fastify: `Fastify()`, plugins `app.register(plugin, { prefix })`, hooks `addHook(...)`
     (app-wide ones are middleware, the others guard the routes of their plugin), routes
-    `app.get(...)` / `app.route({...})` (see `_FastifyReader`);
+    `app.get(...)` / `app.route({...})` (see `FastifyReader`);
   - Next.js App Router: routes are the `app/**/route.ts` files, their URL the folders and their
-    methods the exported `GET`/`POST`/... handlers (see `_NextReader`);
+    methods the exported `GET`/`POST`/... handlers (see `NextReader`);
   and a GraphQL schema an Express app mounts (`app.all('/graphql', guard, handler)`) serves each
-  root field as a route under the mount (see `_GraphQLReader`). An app that mounts routers serves
+  root field as a route under the mount (see `GraphQLReader`). An app that mounts routers serves
   only those: a router it never mounts is dead code, not routes.
   What a route runs is followed into the project's functions it calls (services, helpers), so
   a thin handler over a shared module is read like one that does the work itself.
@@ -48,22 +48,22 @@ from pathlib import Path
 from typing import Final
 
 from webnova.governance.compliance import tsscan
-from webnova.governance.compliance.config import _read_config
+from webnova.governance.compliance.config import read_config
 from webnova.governance.compliance.facts import (
     TS_SUFFIXES,
     Column,
     Located,
     ProjectFacts,
     Route,
-    _rel,
     duration_seconds,
+    rel_path,
 )
-from webnova.governance.compliance.py_fastapi import _PythonReader
-from webnova.governance.compliance.secretscan import _scan_secrets, _secrets_cache, _secrets_lock
-from webnova.governance.compliance.ts_express import _TypeScriptReader
-from webnova.governance.compliance.ts_fastify import _FastifyReader
-from webnova.governance.compliance.ts_graphql import _GraphQLReader
-from webnova.governance.compliance.ts_next import _NextReader, next_route_path
+from webnova.governance.compliance.py_fastapi import PythonReader
+from webnova.governance.compliance.secretscan import clear_secrets_cache, scan_secrets
+from webnova.governance.compliance.ts_express import TypeScriptReader
+from webnova.governance.compliance.ts_fastify import FastifyReader
+from webnova.governance.compliance.ts_graphql import GraphQLReader
+from webnova.governance.compliance.ts_next import NextReader, next_route_path
 
 __all__ = ["Column", "Located", "ProjectFacts", "Route", "clear_caches", "duration_seconds",
            "next_route_path", "read_project"]
@@ -157,7 +157,7 @@ _trees_lock = threading.Lock()
 def _tree_key(root: Path, files: list[Path], texts: dict[Path, str]) -> tuple[str, bytes]:
     digest = hashlib.blake2b(digest_size=20)
     for path in files:
-        digest.update(_rel(root, path).encode("utf-8", "surrogatepass") + b"\0")
+        digest.update(rel_path(root, path).encode("utf-8", "surrogatepass") + b"\0")
         text = texts.get(path)
         if text is not None:
             digest.update(text.encode("utf-8", "surrogatepass"))
@@ -172,19 +172,19 @@ def _tree_key(root: Path, files: list[Path], texts: dict[Path, str]) -> tuple[st
 def _read_tree(root: Path, files: list[Path], texts: dict[Path, str]) -> ProjectFacts:
     facts = ProjectFacts(root=root)
     facts.files_scanned = len(files)
-    _read_config(root, facts)
+    read_config(root, facts)
     ts_texts = {f: t for f, t in texts.items()
                 if f.suffix in TS_SUFFIXES and not f.name.endswith(".d.ts")}
     py_files = [f for f in texts if f.suffix == ".py"]
     if ts_texts:
-        reader = _TypeScriptReader(root, facts)
+        reader = TypeScriptReader(root, facts)
         reader.read(ts_texts)
-        _GraphQLReader(reader).read()
-        _FastifyReader(reader).read()
-        _NextReader(reader).read()
+        GraphQLReader(reader).read()
+        FastifyReader(reader).read()
+        NextReader(reader).read()
     if py_files:
-        _PythonReader(root, facts).read({f: texts[f] for f in py_files})
-    _scan_secrets(root, files, texts, facts)
+        PythonReader(root, facts).read({f: texts[f] for f in py_files})
+    scan_secrets(root, files, texts, facts)
     if any(r.file.endswith(".py") for r in facts.routes):
         facts.stack = "fastapi"
     elif facts.stack == "unknown" and facts.routes:
@@ -198,8 +198,7 @@ _TEST_DIRS: Final = frozenset({"test", "tests"})
 def clear_caches() -> None:
     """Forget every cached tree, tokenisation and secret scan (benchmarks measure a cold start)."""
     tsscan.clear_cache()
-    with _secrets_lock:
-        _secrets_cache.clear()
+    clear_secrets_cache()
     with _trees_lock:
         _trees.clear()
 

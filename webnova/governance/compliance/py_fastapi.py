@@ -15,12 +15,14 @@ from webnova.governance.compliance.facts import (
     Located,
     ProjectFacts,
     Route,
-    _join,
-    _rel,
+    join_path,
+    rel_path,
 )
 
 
-class _PythonReader:
+class PythonReader:
+    """FastAPI apps, routers, routes and dependencies, and SQLAlchemy models."""
+
     def __init__(self, root: Path, facts: ProjectFacts) -> None:
         self.root = root
         self.facts = facts
@@ -32,9 +34,10 @@ class _PythonReader:
         self.includes: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
 
     def read(self, texts: dict[Path, str]) -> None:
+        """Read every Python module (`texts` by path) into the facts."""
         for path, text in texts.items():
             try:
-                self.modules[_rel(self.root, path)] = (path, ast.parse(text))
+                self.modules[rel_path(self.root, path)] = (path, ast.parse(text))
             except SyntaxError:
                 continue
         for rel, (_path, tree) in self.modules.items():
@@ -193,14 +196,14 @@ class _PythonReader:
                 projection, fields = self._projection(node, decorator)
                 for prefix, mount_guards in self._mounts(stem, owner):
                     self.facts.routes.append(Route(
-                        method=decorator.func.attr.upper(), path=_join(prefix, str(path)),
+                        method=decorator.func.attr.upper(), path=join_path(prefix, str(path)),
                         file=rel, line=decorator.lineno, guards=mount_guards + guards,
                         calls=called, projection=projection, fields=fields))
 
     def _mounts(self, stem: str, owner: str) -> list[tuple[str, list[str]]]:
         prefix, guards = self.router_info.get((stem, owner), ("", []))
         includes = self.includes.get((stem, owner)) or [("", [])]
-        return [(_join(p, prefix), g + guards) for p, g in includes]
+        return [(join_path(p, prefix), g + guards) for p, g in includes]
 
     def _projection(self, node: ast.FunctionDef | ast.AsyncFunctionDef,
                     decorator: ast.Call) -> tuple[str, list[str]]:

@@ -16,7 +16,7 @@ from typing import Final
 from webnova.governance.compliance.facts import (
     Located,
     ProjectFacts,
-    _rel,
+    rel_path,
 )
 
 SECRET_PATTERNS: Final = {
@@ -48,11 +48,12 @@ PLACEHOLDER: Final = re.compile(r"^(|change[-_ ]?me.*|x+|\*+|<.*>|\$\{.*\}|your[
                                 re.IGNORECASE)
 
 
-def _scan_secrets(root: Path, files: list[Path], texts: dict[Path, str],
+def scan_secrets(root: Path, files: list[Path], texts: dict[Path, str],
                   facts: ProjectFacts) -> None:
+    """Committed secrets of every file, and .env files that .gitignore does not cover."""
     ignored = _gitignored_names(root)
     for path in files:
-        rel = _rel(root, path)
+        rel = rel_path(root, path)
         if path.name == ".env" or (path.name.startswith(".env.") and
                                    not path.name.endswith((".example", ".sample", ".template"))):
             if path.name not in ignored:
@@ -67,6 +68,12 @@ def _scan_secrets(root: Path, files: list[Path], texts: dict[Path, str],
 _SECRETS_CACHE_LIMIT: Final = 2048
 _secrets_cache: OrderedDict[tuple[str, bytes], tuple[tuple[str, int], ...]] = OrderedDict()
 _secrets_lock = threading.Lock()
+
+
+def clear_secrets_cache() -> None:
+    """Forget every cached scan (benchmarks measure a cold start)."""
+    with _secrets_lock:
+        _secrets_cache.clear()
 
 
 def _file_secrets(name: str, text: str) -> tuple[tuple[str, int], ...]:

@@ -16,20 +16,20 @@ from webnova.governance.compliance.facts import (
     Column,
     Located,
     Route,
-    _join,
     duration_seconds,
+    join_path,
 )
 from webnova.governance.compliance.tsfollow import (
-    _assigned_name,
-    _constant_seconds,
-    _declared,
-    _generic_span,
-    _handler_name,
-    _Mount,
-    _near_redirect,
-    _Span,
-    _TsFile,
-    _TsProject,
+    Mount,
+    Span,
+    TsFile,
+    TsProject,
+    assigned_name,
+    constant_seconds,
+    declared_value,
+    generic_span,
+    handler_name,
+    near_redirect,
 )
 from webnova.governance.compliance.tsscan import Token
 
@@ -43,10 +43,11 @@ _HSTS: Final = "strict-transport-security"
 _SSLMODE: Final = re.compile(r"sslmode=(require|verify-ca|verify-full)")
 
 
-class _TypeScriptReader(_TsProject):
+class TypeScriptReader(TsProject):
     """Express apps, routers and routes, Drizzle schemas and security settings."""
 
     def read(self, texts: dict[Path, str]) -> None:
+        """Read the TypeScript modules (`texts` by path) that can hold what the checks need."""
         self.texts = texts
         self._known = {str(path) for path in texts}
         for path, text in texts.items():
@@ -66,21 +67,21 @@ class _TypeScriptReader(_TsProject):
             self._routes(ts)
             self._encrypted_writes(ts)
 
-    def _custom_types(self, ts: _TsFile) -> None:
+    def _custom_types(self, ts: TsFile) -> None:
         for call in ts.module.calls_named("customType"):
-            name = _assigned_name(ts.tokens, call.start - 1 - _generic_span(ts.tokens,
+            name = assigned_name(ts.tokens, call.start - 1 - generic_span(ts.tokens,
                                                                              call.start))
             body = ts.tokens[call.start:call.end]
             encrypts = any(t.kind == "ident" and ENCRYPTED_NAME.search(t.value) for t in body)
             if name and (encrypts or ENCRYPTED_NAME.search(name)):
                 self.encrypted_types.add(name)
 
-    def _schema(self, ts: _TsFile) -> None:
+    def _schema(self, ts: TsFile) -> None:
         for call in ts.module.calls_named("pgTable", "sqliteTable", "mysqlTable"):
             if len(call.args) < 2:
                 continue
             table = tsscan.first_string(call.args[0]) or "?"
-            var = _assigned_name(ts.tokens, call.start - 1)
+            var = assigned_name(ts.tokens, call.start - 1)
             if var:
                 self.table_vars[(ts.path, var)] = table
                 self.tables_in.setdefault(ts.path, set()).add(table)
@@ -94,7 +95,7 @@ class _TypeScriptReader(_TsProject):
                     line=value[0].line, encrypted=type_name in self.encrypted_types
                     or bool(ENCRYPTED_NAME.search(type_name)), key=key))
 
-    def _app_level(self, ts: _TsFile) -> None:
+    def _app_level(self, ts: TsFile) -> None:
         for call in ts.module.calls_named("use"):
             owner = call.callee.rpartition(".")[0]
             if owner not in ts.apps | ts.routers:
@@ -103,13 +104,13 @@ class _TypeScriptReader(_TsProject):
             prefix = tsscan.first_string(args[0]) if args and args[0][0].kind == "string" \
                 else ""
             handlers = args[1:] if prefix else args
-            names = [_handler_name(a) for a in handlers]
+            names = [handler_name(a) for a in handlers]
             last = handlers[-1] if handlers else []
             routers = self._router_refs(ts, last, call.start)
             if routers:
                 for router in routers:
                     self.mounts.setdefault(router, []).append(
-                        _Mount(prefix=prefix or "", guards=[n for n in names[:-1] if n]))
+                        Mount(prefix=prefix or "", guards=[n for n in names[:-1] if n]))
                 continue
             if owner in ts.routers:
                 ts.router_guards.setdefault(owner, []).extend(
@@ -123,7 +124,7 @@ class _TypeScriptReader(_TsProject):
                         if LOGGING_MIDDLEWARE.search(name):
                             self.facts.request_logging.append(Located(name, ts.rel, call.line))
 
-    def _router_refs(self, ts: _TsFile, arg: Sequence[Token], before: int,
+    def _router_refs(self, ts: TsFile, arg: Sequence[Token], before: int,
                      depth: int = 0) -> list[tuple[Path, str]]:
         """Routers an argument of `use` mounts (a router, an imported one, or a factory call).
 
@@ -140,7 +141,7 @@ class _TypeScriptReader(_TsProject):
             return [(ts.path, name)]
         target = ts.imports.get(name)
         if target is None or target not in self.files:
-            local = _declared(ts, name, before) if len(arg) == 1 and depth < 4 else None
+            local = declared_value(ts, name, before) if len(arg) == 1 and depth < 4 else None
             return [] if local is None else \
                 self._router_refs(ts, ts.tokens[local[0]:local[1] + 1], before, depth + 1)
         routers = self.files[target].routers
@@ -148,7 +149,7 @@ class _TypeScriptReader(_TsProject):
             return [(target, name)]
         return [(target, router) for router in sorted(routers)]
 
-    def _security_settings(self, ts: _TsFile) -> None:
+    def _security_settings(self, ts: TsFile) -> None:
         tokens = ts.tokens
         module = ts.module
         # Only these names and string literals can matter below; keys may be quoted. The strings
@@ -163,7 +164,7 @@ class _TypeScriptReader(_TsProject):
                 self.facts.https.append(Located("Strict-Transport-Security", ts.rel, token.line))
             if token.kind == "ident" and token.value in ("secure", "protocol") and i >= 2 and \
                     tokens[i - 1].value == "." and tokens[i - 2].value == "req" and \
-                    _near_redirect(tokens, i):
+                    near_redirect(tokens, i):
                 self.facts.https.append(Located("redirect to https", ts.rel, token.line))
             if token.value == "expiresIn" and i + 2 < len(tokens) and tokens[i + 1].value == ":":
                 self._expiry(ts, tokens[i + 2])
@@ -177,16 +178,16 @@ class _TypeScriptReader(_TsProject):
                 if call.args:
                     self._expiry(ts, call.args[0][0])
 
-    def _expiry(self, ts: _TsFile, token: Token) -> None:
+    def _expiry(self, ts: TsFile, token: Token) -> None:
         raw: str | int = int(token.value) if token.kind == "number" and \
             token.value.isdigit() else token.value
         seconds = duration_seconds(raw) if token.kind in ("string", "number") else \
-            _constant_seconds(ts.tokens, token.value)
+            constant_seconds(ts.tokens, token.value)
         if seconds is not None:
             self.facts.token_expiry_seconds.append(
                 (seconds, Located(str(token.value), ts.rel, token.line)))
 
-    def _routes(self, ts: _TsFile) -> None:
+    def _routes(self, ts: TsFile) -> None:
         for call in ts.module.calls_named(*sorted(HTTP_METHODS)):
             owner, _sep, method = call.callee.rpartition(".")
             if owner not in ts.apps | ts.routers or not call.args or \
@@ -194,10 +195,10 @@ class _TypeScriptReader(_TsProject):
                 continue
             path = call.args[0][0].value
             handlers = call.args[1:]
-            guards = [n for n in (_handler_name(a) for a in handlers[:-1]) if n]
+            guards = [n for n in (handler_name(a) for a in handlers[:-1]) if n]
             guards = [g for start, g in ts.router_guards.get(owner, []) if start < call.start] \
                 + guards
-            shape = self.handler_shape([_Span(ts, call.start + 1, call.end)])
+            shape = self.handler_shape([Span(ts, call.start + 1, call.end)])
             routes = self._mounted(ts, owner, path)
             for full_path, mount_guards in routes:
                 route = Route(method=method.upper(), path=full_path, file=ts.rel,
@@ -205,7 +206,7 @@ class _TypeScriptReader(_TsProject):
                 shape.apply(route)
                 self.facts.routes.append(route)
 
-    def _encrypted_writes(self, ts: _TsFile) -> None:
+    def _encrypted_writes(self, ts: TsFile) -> None:
         """Columns a module encrypts before writing (`out.phone = encryptValue(value)`)."""
         tables = {self.table_vars[(target, name)] for name, target in ts.imports.items()
                   if (target, name) in self.table_vars}
@@ -227,12 +228,12 @@ class _TypeScriptReader(_TsProject):
                 column.encrypted = True
                 column.type_name += " (encrypted on write)"
 
-    def _mounted(self, ts: _TsFile, owner: str, path: str) -> list[tuple[str, list[str]]]:
+    def _mounted(self, ts: TsFile, owner: str, path: str) -> list[tuple[str, list[str]]]:
         if owner in ts.apps:
             return [(path, [])]
         out: list[tuple[str, list[str]]] = []
         for mount in self.mounts.get((ts.path, owner), []):
-            out.append((_join(mount.prefix, path), list(mount.guards)))
+            out.append((join_path(mount.prefix, path), list(mount.guards)))
         if out or self.serves_routers:
             return out  # an app that mounts routers serves those only: the others are dead code
         return [(path, [])]  # routers alone (no app among the files): read as they are

@@ -15,18 +15,18 @@ from webnova.governance.compliance.facts import (
     NOT_LOGGING,
     Located,
     Route,
-    _join,
+    join_path,
 )
-from webnova.governance.compliance.ts_express import _TypeScriptReader
+from webnova.governance.compliance.ts_express import TypeScriptReader
 from webnova.governance.compliance.tsfollow import (
-    _assigned_name,
-    _dotted_prefix,
-    _handler_name,
-    _Hook,
-    _inside,
-    _Level,
-    _Span,
-    _TsFile,
+    Hook,
+    Level,
+    Span,
+    TsFile,
+    assigned_name,
+    dotted_prefix,
+    handler_name,
+    in_ranges,
 )
 from webnova.governance.compliance.tsscan import Token
 
@@ -40,7 +40,7 @@ LOG_CALL: Final = re.compile(r"(?:^|\.)(?:\w*log\w*|console)\."
                              r"(?:info|warn|warning|debug|error|log|write|trace)$", re.IGNORECASE)
 
 
-class _FastifyReader:
+class FastifyReader:
     """Routes and hooks of Fastify apps.
 
     The app is `Fastify(...)`; a plugin registered with `register(plugin, { prefix })` serves
@@ -49,14 +49,15 @@ class _FastifyReader:
     add to the context they are given. Hooks of the app itself are app-wide middleware.
     """
 
-    def __init__(self, reader: _TypeScriptReader) -> None:
+    def __init__(self, reader: TypeScriptReader) -> None:
         self.reader = reader
         self.facts = reader.facts
 
     def read(self) -> None:
+        """Add the routes and hooks of every Fastify app among the read modules."""
         for ts in list(self.reader.files.values()):
             for call in ts.module.calls_named("Fastify", "fastify"):
-                name = _assigned_name(ts.tokens, call.start - 1)
+                name = assigned_name(ts.tokens, call.start - 1)
                 if call.callee not in ("Fastify", "fastify") or not name:
                     continue
                 self.facts.stack = "fastify"
@@ -64,9 +65,9 @@ class _FastifyReader:
                 scope = next((fn for fn in reversed(ts.module.functions)
                               if fn.body < call.start <= fn.end), None)
                 start, end = (scope.body, scope.end) if scope else (0, len(ts.tokens) - 1)
-                self._level(_Level(prefix="", hooks=[], root=True), [(ts, start, end, name)])
+                self._level(Level(prefix="", hooks=[], root=True), [(ts, start, end, name)])
 
-    def _logger(self, ts: _TsFile, call: tsscan.Call) -> None:
+    def _logger(self, ts: TsFile, call: tsscan.Call) -> None:
         """Fastify's own logger logs every request unless turned off."""
         options = tsscan.object_entries(call.args[0]) if call.args else {}
         logger = options.get("logger")
@@ -75,9 +76,9 @@ class _FastifyReader:
                 not (quiet and quiet[0].value == "true"):
             self.facts.request_logging.append(Located("fastify logger", ts.rel, call.line))
 
-    def _level(self, level: _Level, bodies: list[tuple[_TsFile, int, int, str]]) -> None:
-        children: list[tuple[str, list[tuple[_TsFile, int, int, str]]]] = []
-        routes: list[tuple[_TsFile, tsscan.Call, str]] = []
+    def _level(self, level: Level, bodies: list[tuple[TsFile, int, int, str]]) -> None:
+        children: list[tuple[str, list[tuple[TsFile, int, int, str]]]] = []
+        routes: list[tuple[TsFile, tsscan.Call, str]] = []
         seen: set[tuple[Path, int]] = set()
         while bodies:
             ts, start, end, name = bodies.pop(0)
@@ -87,7 +88,7 @@ class _FastifyReader:
             shadows = [(fn.start, fn.end) for fn in ts.module.functions
                        if start < fn.start and fn.end <= end and name in fn.params]
             for call in ts.calls_within(start - 1, end + 1):
-                if _inside(call.start, shadows):
+                if in_ranges(call.start, shadows):
                     continue
                 owner, _sep, method = call.callee.rpartition(".")
                 if owner != name:
@@ -101,10 +102,10 @@ class _FastifyReader:
         for ts, call, method in routes:
             self._route(level, ts, call, method)
         for prefix, child in children:
-            self._level(_Level(prefix=prefix, hooks=list(level.hooks)), child)
+            self._level(Level(prefix=prefix, hooks=list(level.hooks)), child)
 
-    def _given_instance(self, ts: _TsFile, call: tsscan.Call,
-                        name: str) -> list[tuple[_TsFile, int, int, str]]:
+    def _given_instance(self, ts: TsFile, call: tsscan.Call,
+                        name: str) -> list[tuple[TsFile, int, int, str]]:
         """`registerSecurity(app)`: the function's body works on the same instance."""
         if not any(ts.tokens[a].value == name and a == b for a, b in call.arg_ranges()):
             return []
@@ -117,10 +118,10 @@ class _FastifyReader:
         param = fn.params[position] if position < len(fn.params) else ""
         return [(found[0], fn.body, fn.end, param)]
 
-    def _handler(self, ts: _TsFile, first: int, last: int) -> tuple[str | None, set[str]]:
+    def _handler(self, ts: TsFile, first: int, last: int) -> tuple[str | None, set[str]]:
         """The name of a hook or plugin argument and what it calls (one level deep)."""
         tokens = ts.tokens[first:last + 1]
-        name = _handler_name(tokens)
+        name = handler_name(tokens)
         fn = tsscan.function_at(ts.module, first, last + 1)
         if fn is not None:
             return None, {c.callee for c in ts.calls_within(fn.body - 1, fn.end + 1)}
@@ -131,13 +132,13 @@ class _FastifyReader:
         return name, {c.callee for c in other.calls_within(definition.value - 1,
                                                            definition.end + 1)}
 
-    def _hook(self, level: _Level, ts: _TsFile, call: tsscan.Call) -> None:
+    def _hook(self, level: Level, ts: TsFile, call: tsscan.Call) -> None:
         ranges = call.arg_ranges()
         phase = tsscan.first_string(call.args[0]) if ranges else None
         if phase is None or len(ranges) < 2:
             return
         name, calls = self._handler(ts, *ranges[1])
-        level.hooks.append(_Hook(phase, name, calls))
+        level.hooks.append(Hook(phase, name, calls))
         if level.root and phase in REQUEST_HOOKS:
             self._app_wide(name or f"{phase} hook", calls, ts.rel, call.line)
 
@@ -149,9 +150,9 @@ class _FastifyReader:
         if logs or any(LOG_CALL.search(c) for c in calls):
             self.facts.request_logging.append(Located(name, rel, line))
 
-    def _register(self, level: _Level, ts: _TsFile, call: tsscan.Call,
-                  same: list[tuple[_TsFile, int, int, str]],
-                  children: list[tuple[str, list[tuple[_TsFile, int, int, str]]]]) -> None:
+    def _register(self, level: Level, ts: TsFile, call: tsscan.Call,
+                  same: list[tuple[TsFile, int, int, str]],
+                  children: list[tuple[str, list[tuple[TsFile, int, int, str]]]]) -> None:
         ranges = call.arg_ranges()
         if not ranges:
             return
@@ -160,7 +161,7 @@ class _FastifyReader:
         plugin = self._plugin(ts, *ranges[0])
         if plugin is None:  # a package's plugin (helmet, a logger): app-wide when on the app
             if level.root:
-                name = _handler_name(call.args[0])
+                name = handler_name(call.args[0])
                 if name:
                     self._app_wide(name, set(), ts.rel, call.line)
             return
@@ -168,16 +169,16 @@ class _FastifyReader:
         if wrapped:  # fastify-plugin: no encapsulation, the hooks are the parent's
             same.append(body)
         else:
-            children.append((_join(level.prefix, prefix) if prefix else level.prefix, [body]))
+            children.append((join_path(level.prefix, prefix) if prefix else level.prefix, [body]))
 
-    def _plugin(self, ts: _TsFile, first: int,
-                last: int) -> tuple[tuple[_TsFile, int, int, str], bool] | None:
+    def _plugin(self, ts: TsFile, first: int,
+                last: int) -> tuple[tuple[TsFile, int, int, str], bool] | None:
         """The plugin function an argument of `register` is: inline, a name, a factory call."""
         tokens = ts.tokens
         fn = tsscan.function_at(ts.module, first, last + 1)
         if fn is not None:
             return (ts, fn.body, fn.end, fn.params[0] if fn.params else ""), False
-        callee = _dotted_prefix(tokens[first:last + 1])
+        callee = dotted_prefix(tokens[first:last + 1])
         if not callee:
             return None
         opening = first + len(callee.split(".")) * 2 - 1
@@ -201,7 +202,7 @@ class _FastifyReader:
             return None
         return (other, plugin.body, plugin.end, plugin.params[0] if plugin.params else ""), False
 
-    def _route(self, level: _Level, ts: _TsFile, call: tsscan.Call, method: str) -> None:
+    def _route(self, level: Level, ts: TsFile, call: tsscan.Call, method: str) -> None:
         args = call.args
         if not args:
             return
@@ -219,16 +220,16 @@ class _FastifyReader:
         hooks = [*level.hooks, *self._route_hooks(options)]
         guards = [n for h in hooks if h.phase in GUARD_HOOKS
                   for n in ([h.name] if h.name else sorted(h.calls))]
-        shape = self.reader.handler_shape([_Span(ts, call.start + 1, call.end)])
+        shape = self.reader.handler_shape([Span(ts, call.start + 1, call.end)])
         for name in methods:
-            route = Route(method=name.upper(), path=_join(level.prefix, path), file=ts.rel,
+            route = Route(method=name.upper(), path=join_path(level.prefix, path), file=ts.rel,
                           line=call.line, guards=list(guards))
             shape.apply(route)
             route.calls |= {c for h in hooks for c in h.calls}
             self.facts.routes.append(route)
 
-    def _route_hooks(self, options: dict[str, Sequence[Token]]) -> list[_Hook]:
-        hooks: list[_Hook] = []
+    def _route_hooks(self, options: dict[str, Sequence[Token]]) -> list[Hook]:
+        hooks: list[Hook] = []
         for phase in GUARD_HOOKS & options.keys():
             value = list(options[phase])
             items = tsscan.split_top(value[1:-1]) if value and value[0].value == "[" \
@@ -237,7 +238,7 @@ class _FastifyReader:
                 if tsscan.is_function(item):
                     called = {tsscan.dotted_before(item, k) for k, t in enumerate(item)
                               if t.value == "(" and k and item[k - 1].kind == "ident"}
-                    hooks.append(_Hook(phase, None, called - {""}))
+                    hooks.append(Hook(phase, None, called - {""}))
                 else:
-                    hooks.append(_Hook(phase, _handler_name(item), set()))
+                    hooks.append(Hook(phase, handler_name(item), set()))
         return hooks

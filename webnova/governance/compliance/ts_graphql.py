@@ -9,15 +9,15 @@ from typing import Final
 from webnova.governance.compliance import tsscan
 from webnova.governance.compliance.facts import (
     Route,
-    _join,
+    join_path,
 )
-from webnova.governance.compliance.ts_express import _TypeScriptReader
+from webnova.governance.compliance.ts_express import TypeScriptReader
 from webnova.governance.compliance.tsfollow import (
-    _declared,
-    _handler_name,
-    _Shape,
-    _Span,
-    _TsFile,
+    Shape,
+    Span,
+    TsFile,
+    declared_value,
+    handler_name,
 )
 from webnova.governance.compliance.tsscan import Token
 
@@ -35,7 +35,7 @@ GRAPHQL_WRAPPERS: Final = frozenset({"new", "required", "GraphQLNonNull", "nonNu
                                      "GraphQLList"})
 
 
-class _GraphQLReader:
+class GraphQLReader:
     """The root fields of a GraphQL schema served at an Express path, read as routes.
 
     A handler mounted with `app.all('/graphql', guard, handler)` (or use/get/post) serves GraphQL
@@ -50,11 +50,12 @@ class _GraphQLReader:
     fields of its element type (the type is the projection, whatever rows the resolver reads).
     """
 
-    def __init__(self, reader: _TypeScriptReader) -> None:
+    def __init__(self, reader: TypeScriptReader) -> None:
         self.reader = reader
         self.facts = reader.facts
 
     def read(self) -> None:
+        """Add each root field of a mounted GraphQL schema as a route."""
         if not any("GraphQLSchema" in text for text in self.reader.texts.values()):
             return  # no schema anywhere: no mount to look for (each would be followed)
         for ts in list(self.reader.files.values()):
@@ -67,24 +68,24 @@ class _GraphQLReader:
                 schemas = self._schemas(ts, *call.arg_ranges()[-1])
                 if not schemas:
                     continue
-                guards = [n for n in (_handler_name(a) for a in args[1:-1]) if n]
+                guards = [n for n in (handler_name(a) for a in args[1:-1]) if n]
                 guards = [g for start, g in ts.router_guards.get(owner, [])
                           if start < call.start] + guards
                 for path, mount_guards in self.reader._mounted(ts, owner, args[0][0].value):
                     for schema in schemas:
                         self._root_fields(schema, path, mount_guards + guards)
 
-    def _schemas(self, ts: _TsFile, first: int, last: int) -> list[_TsFile]:
+    def _schemas(self, ts: TsFile, first: int, last: int) -> list[TsFile]:
         """The modules building the schema the handler in tokens `first..last` serves.
 
         What the handler calls is followed, and so is every declaration it names (a schema
         passed as a value: `createHandler({ schema })`).
         """
-        spans = [_Span(ts, first, last)]
+        spans = [Span(ts, first, last)]
         for name in dict.fromkeys(t.value for t in ts.tokens[first:last + 1] if t.kind == "ident"):
             found = self.reader.definition(ts, name)
             if found is not None:
-                spans.append(_Span(found[0], found[1].value, found[1].end))
+                spans.append(Span(found[0], found[1].value, found[1].end))
         reached = self.reader.reach(spans)
         if not any(c.callee.rpartition(".")[2] in GRAPHQL_SERVERS
                    for item in reached for c in item.calls):
@@ -92,7 +93,7 @@ class _GraphQLReader:
         modules = {id(item.span.ts): item.span.ts for item in reached}
         return [m for m in modules.values() if m.module.calls_named("GraphQLSchema")]
 
-    def _root_fields(self, ts: _TsFile, mount: str, guards: list[str]) -> None:
+    def _root_fields(self, ts: TsFile, mount: str, guards: list[str]) -> None:
         tokens = ts.tokens
         for i in ts.module.find("="):
             if i < 3 or tokens[i].kind != "punct" or tokens[i - 1].kind != "ident" or \
@@ -116,13 +117,13 @@ class _GraphQLReader:
             for key, value in _entries(ts.module, fields):
                 self._root_field(ts, name.value == "Mutation", key, value, mount, guards)
 
-    def _root_field(self, ts: _TsFile, mutation: bool, name: str, start: int, mount: str,
+    def _root_field(self, ts: TsFile, mutation: bool, name: str, start: int, mount: str,
                     guards: list[str]) -> None:
         type_tokens, resolver = self._parts(ts, start, tsscan.expression_end(ts.module, start))
         listed = self._list_fields(ts, type_tokens, start)
-        method, segment = _graphql_route(mutation, name, listed is not None)
-        shape = self.reader.handler_shape([_Span(ts, *resolver)]) if resolver else _Shape()
-        route = Route(method=method, path=_join(mount, segment), file=ts.rel,
+        method, segment = graphql_route(mutation, name, listed is not None)
+        shape = self.reader.handler_shape([Span(ts, *resolver)]) if resolver else Shape()
+        route = Route(method=method, path=join_path(mount, segment), file=ts.rel,
                       line=ts.tokens[start].line, guards=list(guards))
         shape.apply(route)
         if listed is not None:  # what a list returns is its element type's fields
@@ -130,7 +131,7 @@ class _GraphQLReader:
             route.excluded = []
         self.facts.routes.append(route)
 
-    def _parts(self, ts: _TsFile, start: int,
+    def _parts(self, ts: TsFile, start: int,
                end: int) -> tuple[Sequence[Token], tuple[int, int] | None]:
         """The type and the resolver body (token range) of a root field's value."""
         module, tokens = ts.module, ts.tokens
@@ -150,7 +151,7 @@ class _GraphQLReader:
         return (call.args[0] if call.args else [],
                 (resolver.body, resolver.end) if resolver is not None else None)
 
-    def _list_fields(self, ts: _TsFile, type_tokens: Sequence[Token],
+    def _list_fields(self, ts: TsFile, type_tokens: Sequence[Token],
                      before: int) -> list[str] | None:
         """None when the type is not a list; else its element type's fields ([]: unknown).
 
@@ -168,10 +169,10 @@ class _GraphQLReader:
                 return list(self._object_fields(ts, element, before) or {})
         return None
 
-    def _object_fields(self, ts: _TsFile, name: str, before: int,
+    def _object_fields(self, ts: TsFile, name: str, before: int,
                        depth: int = 0) -> dict[str, Sequence[Token]] | None:
         """The fields of the object type `name` (declared before `before`, or top level)."""
-        found = _declared(ts, name, before)
+        found = declared_value(ts, name, before)
         if found is None or depth > 8:
             return None
         start, end = found
@@ -239,8 +240,8 @@ def _function_range(module: tsscan.Module, key: int, limit: int) -> tuple[int, i
     return (body, module.pairs.get(body, limit)) if body is not None else None
 
 
-def _graphql_route(mutation: bool, name: str, listed: bool) -> tuple[str, str]:
-    """The method and path segment a root field is read as (see `_GraphQLReader`)."""
+def graphql_route(mutation: bool, name: str, listed: bool) -> tuple[str, str]:
+    """The method and path segment a root field is read as (see `GraphQLReader`)."""
     if not mutation:
         prefixed = GRAPHQL_QUERY_PREFIX.match(name)
         if prefixed is not None:

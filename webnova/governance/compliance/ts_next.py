@@ -14,15 +14,15 @@ from webnova.governance.compliance.facts import (
     NOT_LOGGING,
     Located,
     Route,
-    _rel,
+    rel_path,
 )
-from webnova.governance.compliance.ts_express import _TypeScriptReader
+from webnova.governance.compliance.ts_express import TypeScriptReader
 from webnova.governance.compliance.tsfollow import (
-    _Dispatch,
-    _route_pieces,
-    _Shape,
-    _Span,
-    _TsFile,
+    Dispatch,
+    Shape,
+    Span,
+    TsFile,
+    route_pieces,
 )
 from webnova.governance.compliance.tsscan import Token
 
@@ -47,26 +47,27 @@ def next_route_path(rel: str) -> str | None:
     return "/" + "/".join(segments)
 
 
-class _NextReader:
+class NextReader:
     """Routes of a Next.js App Router project, from the file system.
 
     `app/**/route.ts` is served at its folder's URL with the HTTP methods it exports. What a
     route runs is what its exported handler reaches (the shared `server/src` modules it calls,
-    narrowed to the branches that serve its URL, see `_Dispatch`), plus `middleware.ts`.
+    narrowed to the branches that serve its URL, see `Dispatch`), plus `middleware.ts`.
     App-wide facts (request logging, HTTPS) are the functions every such handler calls.
     """
 
-    def __init__(self, reader: _TypeScriptReader) -> None:
+    def __init__(self, reader: TypeScriptReader) -> None:
         self.reader = reader
         self.facts = reader.facts
         self.checked: set[tuple[int, int, int]] = set()
 
     def read(self) -> None:
+        """Add the route handlers of a Next.js App Router project."""
         if "next" not in self.facts.dependencies:
             return
         handlers = [(path, url) for path in self.reader.texts
-                    if (url := next_route_path(_rel(self.reader.root, path))) is not None]
-        exported: list[tuple[_TsFile, str, _Handler]] = []
+                    if (url := next_route_path(rel_path(self.reader.root, path))) is not None]
+        exported: list[tuple[TsFile, str, _Handler]] = []
         for path, url in sorted(handlers):
             ts = self.reader.file(path)
             if ts is not None:
@@ -74,12 +75,12 @@ class _NextReader:
         if not exported:
             return
         self.facts.stack = "nextjs"
-        pieces = frozenset().union(*(_route_pieces(h.method, u) for _ts, u, h in exported))
-        dispatch = _Dispatch(pieces)
+        pieces = frozenset().union(*(route_pieces(h.method, u) for _ts, u, h in exported))
+        dispatch = Dispatch(pieces)
         middleware = self._entry("middleware", "middleware")
         matchers = _matchers(middleware[0].ts) if middleware else None
         for ts, url, handler in exported:
-            entry = _Span(handler.ts, handler.definition.value, handler.definition.end)
+            entry = Span(handler.ts, handler.definition.value, handler.definition.end)
             runs = middleware if _runs_for(matchers, url) else []
             shape = self.reader.handler_shape([entry, *runs],
                                               dispatch.serving(handler.method, url))
@@ -90,19 +91,19 @@ class _NextReader:
             self._app_wide(shape)
         startup = self._entry("instrumentation", "register")
         if startup:
-            self._app_wide(self.reader.handler_shape(startup, _Dispatch(frozenset())))
+            self._app_wide(self.reader.handler_shape(startup, Dispatch(frozenset())))
 
-    def _entry(self, stem: str, name: str) -> list[_Span]:
+    def _entry(self, stem: str, name: str) -> list[Span]:
         """The exported function `name` of the root `<stem>.ts` (or `src/<stem>.ts`)."""
         for folder in ("", "src/"):
             for suffix in (".ts", ".js"):
                 ts = self.reader.file(self.reader.root / f"{folder}{stem}{suffix}")
                 found = ts.module.definitions.get(name) if ts is not None else None
                 if ts is not None and found is not None:
-                    return [_Span(ts, found.value, found.end)]
+                    return [Span(ts, found.value, found.end)]
         return []
 
-    def _exported_methods(self, ts: _TsFile) -> Iterator[_Handler]:
+    def _exported_methods(self, ts: TsFile) -> Iterator[_Handler]:
         """The HTTP method handlers a route file exports, wherever they are declared.
 
         `export async function GET(...)` / `export const POST = ...`, a local function exported
@@ -121,7 +122,7 @@ class _NextReader:
             if found is not None:
                 yield _Handler(name, found[0], found[1], line)
 
-    def _app_wide(self, shape: _Shape) -> None:
+    def _app_wide(self, shape: Shape) -> None:
         known = {m.value for m in self.facts.middleware}
         for item in shape.reached:
             key = (id(item.span.ts), item.span.start, len(item.calls))
@@ -146,7 +147,7 @@ class _Handler(NamedTuple):
     """A route file's handler for one method; `ts` is the module that declares it."""
 
     method: str
-    ts: _TsFile
+    ts: TsFile
     definition: tsscan.Definition
     line: int  # of the export in the route file
 
@@ -168,7 +169,7 @@ def _export_lists(module: tsscan.Module) -> Iterator[tuple[str, int]]:
 _PARAM: Final = re.compile(r"/:(\w+)([*+?]?)|(\((?:[^()\\]|\\.|\((?:[^()\\]|\\.)*\))*\))")
 
 
-def _matchers(ts: _TsFile) -> list[re.Pattern[str]] | None:
+def _matchers(ts: TsFile) -> list[re.Pattern[str]] | None:
     """The paths middleware.ts runs for: None when it has no matcher (it runs everywhere).
 
     An empty list means the matcher cannot be read here (a computed value, an object with

@@ -1,8 +1,8 @@
 """TypeScript modules of a project and the following of route handlers into the code they call.
 
-`_TsProject` resolves imports (relative, tsconfig path aliases, re-exports, namespaces), finds
+`TsProject` resolves imports (relative, tsconfig path aliases, re-exports, namespaces), finds
 where a name is declared, and follows a handler into every project function it reaches
-(`handler_shape`), narrowed by `_Dispatch` to the branches a shared Next.js handler takes for
+(`handler_shape`), narrowed by `Dispatch` to the branches a shared Next.js handler takes for
 one URL.
 """
 
@@ -22,8 +22,8 @@ from webnova.governance.compliance.facts import (
     TS_SUFFIXES,
     ProjectFacts,
     Route,
-    _rel,
     duration_seconds,
+    rel_path,
 )
 from webnova.governance.compliance.tsscan import Token
 
@@ -32,7 +32,9 @@ MAX_REACHED: Final = 64
 
 
 @dataclass
-class _TsFile:
+class TsFile:
+    """A prepared module: its imports, exports, apps and routers."""
+
     rel: str
     path: Path
     module: tsscan.Module
@@ -58,10 +60,12 @@ class _TsFile:
 
     @property
     def tokens(self) -> tuple[Token, ...]:
+        """The module's tokens."""
         return self.module.tokens
 
     @property
     def calls(self) -> tuple[tsscan.Call, ...]:
+        """The module's calls, in source order."""
         return self.module.calls
 
     def calls_within(self, start: int, end: int) -> tuple[tsscan.Call, ...]:
@@ -71,18 +75,20 @@ class _TsFile:
 
 
 @dataclass
-class _Mount:
+class Mount:
+    """Where an app mounts a router: the URL prefix and the guards before it."""
+
     prefix: str
     guards: list[str]
 
 
-class _Span(NamedTuple):
+class Span(NamedTuple):
     """Tokens `start..end` of one module: a route's handler or a function it reaches.
 
     A tuple: thousands are made per read, and a frozen dataclass costs several times more.
     """
 
-    ts: _TsFile
+    ts: TsFile
     start: int
     end: int
 
@@ -91,9 +97,9 @@ class _Span(NamedTuple):
 class _Reached:
     """A span a handler reaches: its calls and the project functions it leads to."""
 
-    span: _Span
+    span: Span
     calls: list[tsscan.Call]
-    targets: list[_Span] = field(default_factory=list)
+    targets: list[Span] = field(default_factory=list)
     called: list[str] = field(default_factory=list)  # callees declared in the project
     _projection: tuple[str, list[str], list[str]] | None = None
 
@@ -122,7 +128,7 @@ def _span_projection(module: tsscan.Module, start: int, end: int,
 
 
 @dataclass
-class _Hook:
+class Hook:
     """A Fastify hook (`app.addHook(phase, handler)`) or a route's own hook option."""
 
     phase: str
@@ -131,41 +137,41 @@ class _Hook:
 
 
 @dataclass
-class _Level:
+class Level:
     """A Fastify encapsulation context: its URL prefix and the hooks its routes run."""
 
     prefix: str
-    hooks: list[_Hook]
+    hooks: list[Hook]
     root: bool = False
 
 
-class _TsProject:
+class TsProject:
     """The TypeScript modules of a project and the following of handlers into their code."""
 
     def __init__(self, root: Path, facts: ProjectFacts) -> None:
         self.root = root
         self.facts = facts
-        self.files: dict[Path, _TsFile] = {}
+        self.files: dict[Path, TsFile] = {}
         self.encrypted_types: set[str] = set()
         # (file, router name) -> mounts under which the router is served.
-        self.mounts: dict[tuple[Path, str], list[_Mount]] = {}
+        self.mounts: dict[tuple[Path, str], list[Mount]] = {}
         # (file, variable) -> table name, for `export const patientTable = pgTable("patients")`.
         self.table_vars: dict[tuple[Path, str], str] = {}
         self.tables_in: dict[Path, set[str]] = {}  # the tables of `table_vars`, by file
         self._resolved: dict[tuple[Path, str], Path | None] = {}
         self.texts: dict[Path, str] = {}
         # Modules read only because a handler reaches them (not scanned for app-wide facts).
-        self.loaded: dict[Path, _TsFile] = {}
-        self._definitions: dict[tuple[int, str], tuple[_TsFile, tsscan.Definition] | None] = {}
+        self.loaded: dict[Path, TsFile] = {}
+        self._definitions: dict[tuple[int, str], tuple[TsFile, tsscan.Definition] | None] = {}
         # Keyed by the module object's id: every module is one object for the whole read.
         self._spans: dict[tuple[int, int, int, bool], _Reached] = {}
-        self._shapes: dict[tuple[int, int, int], _Shape] = {}
+        self._shapes: dict[tuple[int, int, int], Shape] = {}
         self._known: set[str] = set()  # the paths of `texts`, for resolving imports
         self.path_aliases = _path_aliases(root)
         self.serves_routers = False  # whether an app mounts routers (see `_mounted`)
 
-    def _prepare(self, path: Path, module: tsscan.Module) -> _TsFile:
-        ts = _TsFile(rel=_rel(self.root, path), path=path, module=module)
+    def _prepare(self, path: Path, module: tsscan.Module) -> TsFile:
+        ts = TsFile(rel=rel_path(self.root, path), path=path, module=module)
         tokens = module.tokens
         for i in module.positions("import"):
             self._import(ts, i)
@@ -179,12 +185,12 @@ class _TsProject:
                     self._import(ts, i, reexport=True)
         for i in module.positions("express", "Router"):
             if i + 1 < len(tokens) and tokens[i + 1].value == "(":
-                name = _assigned_name(tokens, i - (2 if tokens[i - 1].value == "." else 0))
+                name = assigned_name(tokens, i - (2 if tokens[i - 1].value == "." else 0))
                 if name:
                     (ts.apps if tokens[i].value == "express" else ts.routers).add(name)
         return ts
 
-    def _import(self, ts: _TsFile, index: int, reexport: bool = False) -> None:
+    def _import(self, ts: TsFile, index: int, reexport: bool = False) -> None:
         tokens = ts.tokens
         end = next((j for j in range(index, min(index + 200, len(tokens)))
                     if tokens[j].value in ("from", ";")), None)
@@ -230,14 +236,14 @@ class _TsProject:
 
     # ------------------------------------------------ following what a handler calls
 
-    def file(self, path: Path) -> _TsFile | None:
+    def file(self, path: Path) -> TsFile | None:
         """The module at `path`, read on first use when the marker scan skipped it."""
         ts = self.files.get(path) or self.loaded.get(path)
         if ts is None and path in self.texts:
             ts = self.loaded[path] = self._prepare(path, tsscan.parse(self.texts[path]))
         return ts
 
-    def definition(self, ts: _TsFile, name: str) -> tuple[_TsFile, tsscan.Definition] | None:
+    def definition(self, ts: TsFile, name: str) -> tuple[TsFile, tsscan.Definition] | None:
         """Where `name` (`f`, or `ns.f` over a namespace import) is declared in the project."""
         key = (id(ts), name)
         if key not in self._definitions:
@@ -245,7 +251,7 @@ class _TsProject:
             self._definitions[key] = self._find_definition(ts, name)
         return self._definitions[key]
 
-    def _find_definition(self, ts: _TsFile, name: str) -> tuple[_TsFile, tsscan.Definition] | None:
+    def _find_definition(self, ts: TsFile, name: str) -> tuple[TsFile, tsscan.Definition] | None:
         head, _sep, member = name.partition(".")
         if member:
             target = ts.imports.get(head) if head in ts.namespaces else None
@@ -263,7 +269,7 @@ class _TsProject:
                 return found
         return None
 
-    def reach(self, entries: list[_Span], dispatch: _Dispatch | None = None) -> list[_Reached]:
+    def reach(self, entries: list[Span], dispatch: Dispatch | None = None) -> list[_Reached]:
         """The code a handler runs: its own span, then every project function it calls.
 
         With `dispatch` (Next.js), every identifier is followed (handlers are passed around
@@ -289,7 +295,7 @@ class _TsProject:
             queue.extend(item.targets)
         return out
 
-    def _static(self, span: _Span, dispatch: _Dispatch) -> list[_Reached] | None:
+    def _static(self, span: Span, dispatch: Dispatch) -> list[_Reached] | None:
         """Everything `span` reaches when no keyed branch is on the way (else None)."""
         key = (id(span.ts), span.start, span.end)
         if key in dispatch.static:
@@ -310,7 +316,7 @@ class _TsProject:
         dispatch.static[key] = out[:MAX_REACHED]
         return dispatch.static[key]
 
-    def _reached(self, span: _Span, dispatch: _Dispatch | None) -> _Reached:
+    def _reached(self, span: Span, dispatch: Dispatch | None) -> _Reached:
         """One span's calls and the functions it leads to (cached unless a dispatch cuts it)."""
         skip = dispatch.excluded(span) if dispatch is not None else []
         key = (id(span.ts), span.start, span.end, dispatch is not None)
@@ -329,9 +335,9 @@ class _TsProject:
             self._spans[key] = item
         return item
 
-    def _targets(self, ts: _TsFile, names: Sequence[str]) -> list[_Span]:
+    def _targets(self, ts: TsFile, names: Sequence[str]) -> list[Span]:
         """The declarations of the project that `names` (used in `ts`) refer to."""
-        targets: list[_Span] = []
+        targets: list[Span] = []
         local = ts.module.definitions
         for name in names:
             head, dot, _member = name.partition(".")
@@ -340,15 +346,15 @@ class _TsProject:
                 continue  # `res.json`, `db.select`: nothing of the project's (a quick test)
             found = self.definition(ts, name)
             if found is not None:
-                targets.append(_Span(found[0], found[1].value, found[1].end))
+                targets.append(Span(found[0], found[1].value, found[1].end))
         return targets
 
-    def handler_shape(self, entries: list[_Span], dispatch: _Dispatch | None = None) -> _Shape:
+    def handler_shape(self, entries: list[Span], dispatch: Dispatch | None = None) -> Shape:
         """What a route's handler calls and returns, following it into the project's code."""
         if dispatch is None and len(entries) == 1:
             return self._followed(entries[0])
         reached = self.reach(entries, dispatch)
-        shape = _Shape(reached=reached)
+        shape = Shape(reached=reached)
         for item in reached:
             shape.calls.update(c.callee for c in item.calls)
             shape.called.extend(item.called)
@@ -359,7 +365,7 @@ class _TsProject:
                 break
         return shape
 
-    def _followed(self, span: _Span) -> _Shape:
+    def _followed(self, span: Span) -> Shape:
         """`handler_shape` of one span, following calls only.
 
         Its own calls, then the shapes of the functions it calls in order (each computed once
@@ -371,7 +377,7 @@ class _TsProject:
             return known
         module = span.ts.module
         calls, callees = module.calls_between(span.start, span.end)
-        shape = self._shapes[key] = _Shape(calls=set(callees))
+        shape = self._shapes[key] = Shape(calls=set(callees))
         shape.projection, shape.fields, shape.excluded = _span_projection(
             module, span.start, span.end, calls)
         for target in self._targets(span.ts, callees):
@@ -383,7 +389,7 @@ class _TsProject:
         return shape
 
 
-def _local_exports(ts: _TsFile, brace: int, close: int) -> None:
+def _local_exports(ts: TsFile, brace: int, close: int) -> None:
     """Record `export { a as b }` (braces at `brace`, `close`): `b` is the module's `a`."""
     tokens = ts.tokens
     for j in range(brace + 1, close - 2):
@@ -392,7 +398,8 @@ def _local_exports(ts: _TsFile, brace: int, close: int) -> None:
             ts.exported_as[tokens[j + 2].value] = tokens[j].value
 
 
-def _generic_span(tokens: Sequence[Token], paren: int) -> int:
+def generic_span(tokens: Sequence[Token], paren: int) -> int:
+    """How many tokens the type arguments before the `(` at `paren` take (`f<T>(`: 3)."""
     if paren and tokens[paren - 1].value == ">":
         depth, j = 0, paren - 1
         while j > 0:
@@ -404,7 +411,7 @@ def _generic_span(tokens: Sequence[Token], paren: int) -> int:
     return 0
 
 
-def _assigned_name(tokens: Sequence[Token], index: int) -> str | None:
+def assigned_name(tokens: Sequence[Token], index: int) -> str | None:
     """`const NAME = <expr starting at index>`: NAME, or None."""
     j = index - 1
     if j >= 1 and tokens[j].value == "=" and tokens[j - 1].kind == "ident":
@@ -418,7 +425,7 @@ def _assigned_name(tokens: Sequence[Token], index: int) -> str | None:
     return None
 
 
-def _handler_name(arg: Sequence[Token]) -> str | None:
+def handler_name(arg: Sequence[Token]) -> str | None:
     """The name of a middleware argument: `auth`, `requireRole("x")`, `mw.auth`; inline: None."""
     if not arg or tsscan.is_function(arg):
         return None
@@ -431,7 +438,7 @@ def _handler_name(arg: Sequence[Token]) -> str | None:
     return ".".join(names) or None
 
 
-def _dotted_prefix(tokens: Sequence[Token]) -> str:
+def dotted_prefix(tokens: Sequence[Token]) -> str:
     """The dotted name an expression starts with (`fp` of `fp(async (app) => ...)`)."""
     names: list[str] = []
     for k, token in enumerate(tokens):
@@ -444,13 +451,15 @@ def _dotted_prefix(tokens: Sequence[Token]) -> str:
     return ".".join(names)
 
 
-def _near_redirect(tokens: Sequence[Token], index: int) -> bool:
+def near_redirect(tokens: Sequence[Token], index: int) -> bool:
+    """Whether a redirect to an https address follows closely after `index`."""
     window = tokens[index:index + 40]
     return any(t.value == "redirect" for t in window) and \
         any(t.kind == "string" and "https" in t.value for t in window)
 
 
-def _constant_seconds(tokens: Sequence[Token], name: str) -> int | None:
+def constant_seconds(tokens: Sequence[Token], name: str) -> int | None:
+    """The duration, in seconds, that the constant `name` is set to (None when unknown)."""
     for i, token in enumerate(tokens[:-2]):
         if token.value == name and tokens[i + 1].value == "=" and \
                 tokens[i + 2].kind in ("string", "number"):
@@ -532,7 +541,7 @@ def _ts_projection(inner: list[tsscan.Call]) -> tuple[str, list[str]]:
 
 
 @dataclass
-class _Shape:
+class Shape:
     """What a route's handler does, read by following it (see `handler_shape`)."""
 
     calls: set[str] = field(default_factory=set)
@@ -543,12 +552,14 @@ class _Shape:
     reached: list[_Reached] = field(default_factory=list)
 
     def apply(self, route: Route) -> None:
+        """Copy what the handler calls and how it reads its table onto `route`."""
         route.calls = set(self.calls)
         route.projection, route.fields = self.projection, list(self.fields)
         route.excluded = list(self.excluded)
 
 
-def _inside(index: int, ranges: Sequence[tuple[int, int]]) -> bool:
+def in_ranges(index: int, ranges: Sequence[tuple[int, int]]) -> bool:
+    """Whether `index` falls in one of the (first, last) token ranges."""
     return any(start <= index <= end for start, end in ranges)
 
 
@@ -570,7 +581,7 @@ class _Cut:
         return at >= 0 and index <= self.ends[at]
 
 
-def _references(span: _Span, skip: Sequence[tuple[int, int]]) -> list[str]:
+def _references(span: Span, skip: Sequence[tuple[int, int]]) -> list[str]:
     """Names a span refers to (`f`, and `ns.f` for member access), outside `skip`."""
     module = span.ts.module
     key = ("references", span.start, span.end)
@@ -593,7 +604,7 @@ def _references(span: _Span, skip: Sequence[tuple[int, int]]) -> list[str]:
     return list(dict.fromkeys(name for _j, name in found))
 
 
-def _declared(ts: _TsFile, name: str, before: int) -> tuple[int, int] | None:
+def declared_value(ts: TsFile, name: str, before: int) -> tuple[int, int] | None:
     """The value's tokens of `const NAME = ...` (the nearest before `before`, else the first)."""
     tokens = ts.tokens
     found: list[int] = []
@@ -625,7 +636,7 @@ def _path_aliases(root: Path) -> list[tuple[str, Path]]:
     return aliases or [("@/", root), ("~/", root)]
 
 
-class _Dispatch:
+class Dispatch:
     """Which branches of a dispatching handler serve which URL.
 
     A shared handler (`export const GET = api` in every route file) picks the code for a URL by
@@ -645,18 +656,18 @@ class _Dispatch:
         # route (None: some branch is, or the span is being looked at).
         self.static: dict[tuple[int, int, int], list[_Reached] | None] = {}
 
-    def serving(self, method: str, path: str) -> _Dispatch:
+    def serving(self, method: str, path: str) -> Dispatch:
         """This dispatch narrowed to one route."""
         self.method, self.path = method, path
-        self.own = _route_pieces(method, path)
+        self.own = route_pieces(method, path)
         return self
 
-    def excluded(self, span: _Span) -> list[tuple[int, int]]:
+    def excluded(self, span: Span) -> list[tuple[int, int]]:
         """Token ranges of `span` that serve other routes than the current one."""
         return [(start, end) for start, end, keys, either in self.keyed_in(span)
                 if not self._matches(keys, either)]
 
-    def keyed_in(self, span: _Span) -> list[tuple[int, int, frozenset[str], bool]]:
+    def keyed_in(self, span: Span) -> list[tuple[int, int, frozenset[str], bool]]:
         """The keyed branches that start inside `span`."""
         regions = self._keyed(span.ts)
         starts = self._starts[span.ts.path]
@@ -676,7 +687,7 @@ class _Dispatch:
                                           k not in NEXT_METHODS)
                                   for k, hit in zip(keys, named, strict=True))
 
-    def _keyed(self, ts: _TsFile) -> list[tuple[int, int, frozenset[str], bool]]:
+    def _keyed(self, ts: TsFile) -> list[tuple[int, int, frozenset[str], bool]]:
         regions = self._regions.get(ts.path)
         if regions is None:
             regions = self._regions[ts.path] = sorted(
@@ -684,7 +695,7 @@ class _Dispatch:
             self._starts[ts.path] = [r[0] for r in regions]
         return regions
 
-    def _conditions(self, ts: _TsFile) -> Iterator[tuple[int, int, frozenset[str], bool]]:
+    def _conditions(self, ts: TsFile) -> Iterator[tuple[int, int, frozenset[str], bool]]:
         tokens, pairs = ts.tokens, ts.module.pairs
         for i in ts.module.positions("if", "case"):
             if tokens[i].value == "case":
@@ -710,7 +721,7 @@ class _Dispatch:
                 else tsscan.expression_end(ts.module, then)
             yield then, end, keys, "||" in operators
 
-    def _entries(self, ts: _TsFile) -> Iterator[tuple[int, int, frozenset[str], bool]]:
+    def _entries(self, ts: TsFile) -> Iterator[tuple[int, int, frozenset[str], bool]]:
         tokens = ts.tokens
         candidates = sorted({*ts.module.strings, *ts.module.positions(*self.pieces)})
         for j in candidates:
@@ -720,7 +731,7 @@ class _Dispatch:
                     False
 
 
-def _leads(ts: _TsFile, start: int, end: int) -> bool:
+def _leads(ts: TsFile, start: int, end: int) -> bool:
     """Whether tokens `start..end` call or name anything.
 
     A branch that does not (`return { headers: {} }`) changes nothing a route reaches.
@@ -731,6 +742,7 @@ def _leads(ts: _TsFile, start: int, end: int) -> bool:
     return any(t.kind == "ident" and t.value in names for t in ts.tokens[start:end + 1])
 
 
-def _route_pieces(method: str, path: str) -> frozenset[str]:
+def route_pieces(method: str, path: str) -> frozenset[str]:
+    """The words a dispatcher can key a route on: its method, path and fixed segments."""
     segments = [s for s in path.split("/") if s and not s.startswith(":")]
     return frozenset({method, path, *segments})
