@@ -76,12 +76,16 @@ def _record(state: FactoryState, runtime: FactoryRuntime, request: ApprovalReque
 def _publish_audit_head(state: FactoryState, runtime: FactoryRuntime, reason: str) -> None:
     """Anchor the audit chain's head in the project's git history (tamper evidence).
 
-    Before code exists (the blueprint gate) there is no repository; that is not an error.
+    Before code exists (the blueprint gate) there is no repository yet: nothing to warn about,
+    as the head published at the release approval and at the deployment covers this entry too
+    (a head is the hash of the whole chain up to it).
     """
     project = state.get("project_dir")
-    published = publish_current_head(deps_of(runtime).ledger.tenant.audit,
-                                     Path(project) if project else None, reason=reason)
-    if not published.ok and project:
+    if not project or not (Path(project) / ".git").exists():
+        return
+    published = publish_current_head(deps_of(runtime).ledger.tenant.audit, Path(project),
+                                      reason=reason)
+    if not published.ok:
         _log.warning("audit head not published in %s: %s", project, published.error)
 
 
