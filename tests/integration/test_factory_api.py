@@ -26,6 +26,7 @@ from webnova.resources import data_path
 from webnova.settings import Settings
 
 CLINIC_AR = "منصة لحجز المواعيد في عيادة، يحجز المرضى مواعيدهم مع الأطباء ويتلقون تذكيرات."
+SHOP_EN = "An online shop for handmade soap with a product catalogue."
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -287,6 +288,20 @@ def test_auto_mode_releases_when_an_owner_waived_the_finding(factory: Factory) -
         "names are public in this directory-only pilot, signed off by legal")
     done = factory.start(blueprint, tenant="acme", approvals="auto")
     assert done.status == "done"
+
+
+def test_the_report_of_a_built_project_lists_the_gates_its_run_passed(factory: Factory) -> None:
+    from webnova.governance.service import Governance
+    from webnova.governance.report import build_report, render_text
+
+    done = factory.start(CLINIC_AR, tenant="acme", approvals="auto")
+    report = build_report(Path(done.project_dir or ""), Governance(factory.platform, "acme"))
+    assert [a.action for a in report.approvals] == ["approval.blueprint.approve",
+                                                    "approval.release.approve"]
+    assert "approval.release.approve" in render_text(report)
+    other = factory.start(SHOP_EN, tenant="acme", approvals="auto")  # not this project's gates
+    again = build_report(Path(done.project_dir or ""), Governance(factory.platform, "acme"))
+    assert other.status == "done" and len(again.approvals) == 2
 
 
 def test_the_audit_chain_head_is_anchored_in_the_project_history(

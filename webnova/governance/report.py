@@ -67,13 +67,21 @@ def build_report(target: Path, governance: Governance | None = None,
 
 
 def _approvals(governance: Governance, project: str) -> list[ApprovalLine]:
+    """The project's approvals: policy decisions on it, and the gates of the runs that built it.
+
+    A run's gates are audited as `approval.<gate>.<decision>` with the project's slug in the
+    detail (the run is their target).
+    """
     lines = []
     for entry in governance.tenant.audit.entries():
-        if entry.action in ("approval.granted", "approval.rejected") and project in entry.target:
+        policy = entry.action in ("approval.granted", "approval.rejected") and \
+            project in entry.target
+        gate = entry.action.startswith("approval.") and entry.detail.get("project") == project
+        if policy or gate:
+            why = entry.detail.get("why") or entry.detail.get("reason") or ""
             lines.append(ApprovalLine(seq=entry.seq, action=entry.action, by=entry.actor,
                                       at=entry.recorded_at.isoformat(timespec="seconds"),
-                                      risk=str(entry.detail.get("risk", "")),
-                                      why=str(entry.detail.get("why", ""))))
+                                      risk=str(entry.detail.get("risk", "")), why=str(why)))
     return lines
 
 

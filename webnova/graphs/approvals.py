@@ -67,8 +67,10 @@ def _record(state: FactoryState, runtime: FactoryRuntime, request: ApprovalReque
         if granted else ApprovalDenied(kind=request.kind, actor=decision.actor,
                                        decision=decision.kind, reason=decision.text[:2000])
     deps.ledger.emit(run_id, event, actor=decision.actor)
+    slug = (state.get("blueprint") or {}).get("slug")
     deps.ledger.audit(run_id, decision.actor, f"approval.{request.kind}.{decision.kind}", {
-        "risk": request.risk, "reason": decision.text[:2000], "summary": request.summary})
+        "risk": request.risk, "reason": decision.text[:2000], "summary": request.summary,
+        **({"project": slug} if slug else {})})  # `govern report` lists a project's approvals
     deps.ledger.journal(run_id, key, {"decision": decision.kind}, actor=decision.actor)
     _publish_audit_head(state, runtime, f"approval:{request.kind}")
 
