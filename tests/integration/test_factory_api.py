@@ -291,8 +291,8 @@ def test_auto_mode_releases_when_an_owner_waived_the_finding(factory: Factory) -
 
 
 def test_the_report_of_a_built_project_lists_the_gates_its_run_passed(factory: Factory) -> None:
-    from webnova.governance.service import Governance
     from webnova.governance.report import build_report, render_text
+    from webnova.governance.service import Governance
 
     done = factory.start(CLINIC_AR, tenant="acme", approvals="auto")
     report = build_report(Path(done.project_dir or ""), Governance(factory.platform, "acme"))
