@@ -493,7 +493,7 @@ def _as_blueprint(source: Source) -> Blueprint | None:
     if isinstance(source, Path):
         result = parse_blueprint(source.read_bytes(), filename=source.name)
         if result.blueprint is None:
-            problems = "; ".join(f"{i.path}: {i.message}" for i in result.issues[:5])
+            problems = "; ".join(str(i) for i in result.issues[:5])
             raise FactoryError(_("The spec {path} is not a valid blueprint: {problems}").format(
                 path=source, problems=problems))
         return result.blueprint

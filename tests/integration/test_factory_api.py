@@ -108,6 +108,9 @@ def test_an_invalid_spec_file_is_a_clear_error(factory: Factory, tmp_path: Path)
     spec.write_text("name: x\n", encoding="utf-8")
     with pytest.raises(FactoryError, match="not a valid blueprint"):
         factory.start(spec)
+    spec.write_text("name: [unclosed\n", encoding="utf-8")  # a document-level problem
+    with pytest.raises(FactoryError, match=r"blueprint: YAML syntax error at line 2"):
+        factory.start(spec)
 
 
 def test_stream_yields_typed_stage_and_approval_events(factory: Factory) -> None:

@@ -138,7 +138,7 @@ def _replace(state: FactoryState, runtime: FactoryRuntime, decision: Decision,
              update: dict[str, Any]) -> Command[Any]:
     result = validate_blueprint(decision.blueprint or {})
     if result.blueprint is None:
-        problems = "; ".join(f"{i.path}: {i.message}" for i in result.issues[:5])
+        problems = "; ".join(str(i) for i in result.issues[:5])
         return _rejected(state, runtime, decision.model_copy(
             update={"text": f"replacement blueprint is invalid: {problems}"}))
     return Command(goto="review_blueprint", update={

@@ -278,7 +278,7 @@ def _valid_blueprint(data: object) -> Blueprint:
     result = validate_blueprint(data)
     issues = result.issues if result.blueprint is None else unsupported(result.blueprint)
     if issues:
-        raise ValueError("\n".join(f"{i.path}: {i.message}" for i in issues[:20]))
+        raise ValueError("\n".join(str(i) for i in issues[:20]))
     assert result.blueprint is not None
     return result.blueprint
 
