@@ -88,6 +88,16 @@ def pg_server() -> tuple[str, str]:
             _ENV.test_app_database_url.get_secret_value())
 
 
+@pytest.fixture(scope="session")
+def pg_deploy_server() -> str:
+    """URL of a role that may create databases and roles (WEBNOVA_DEPLOY_DATABASE_URL's kind)."""
+    if _ENV.test_deploy_database_url is None:
+        _pg_unavailable("WEBNOVA_TEST_DEPLOY_DATABASE_URL is not set; run the tests through "
+                        "`make test`")
+    assert _ENV.test_deploy_database_url is not None
+    return _ENV.test_deploy_database_url.get_secret_value()
+
+
 def create_pg_database(server: tuple[str, str]) -> PgUrls:
     """Create and migrate an empty database owned by the test owner role."""
     owner_url, app_url = (db.normalize_url(u) for u in server)

@@ -201,12 +201,15 @@ class Factory:
         return self._tester
 
     def _default_deployer(self) -> Deployer:
+        from webnova.adapters.appdb import PlatformDatabases
         from webnova.adapters.runtime import ProjectRuntime
         from webnova.agents.deployer import LocalDeployer
 
         runtime = ProjectRuntime(self.settings.home)
         self._stack.callback(runtime.close)
-        self._deployer = LocalDeployer(runtime, self.settings.home / "releases")
+        server = self.settings.deploy_database_url
+        databases = PlatformDatabases(server.get_secret_value()) if server else None
+        self._deployer = LocalDeployer(runtime, self.settings.home / "releases", databases)
         return self._deployer
 
     def close(self) -> None:

@@ -44,6 +44,12 @@ class Settings(BaseSettings):
         description="URL of the role that owns the schema and runs migrations; "
         "defaults to database_url.",
     )
+    deploy_database_url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL URL of a role with CREATEDB and CREATEROLE: each platform the "
+        "local target deploys gets its own database and role there, so its data outlives "
+        "releases and rollbacks. Empty: each release keeps its data in memory and starts empty.",
+    )
     locale: str = Field(
         default="en",
         validation_alias=AliasChoices("WEBNOVA_LOCALE", "LC_ALL", "LANG"),
@@ -104,6 +110,10 @@ class Settings(BaseSettings):
         default=None,
         description="Tests only: PostgreSQL URL of the non-superuser application role.",
     )
+    test_deploy_database_url: SecretStr | None = Field(
+        default=None,
+        description="Tests only: PostgreSQL URL of a role that may create databases and roles.",
+    )
     ci: bool = Field(
         default=False,
         validation_alias=AliasChoices("CI"),
@@ -131,7 +141,8 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("anthropic_api_key", "e2b_api_key", "auth_secret", "owner_password",
-                     "test_database_url", "test_app_database_url", mode="before")
+                     "test_database_url", "test_app_database_url", "deploy_database_url",
+                     "test_deploy_database_url", mode="before")
     @classmethod
     def _empty_secret_is_none(cls, value: object) -> object:
         # An exported-but-empty variable (how `webnova ui` switches a key off in its child)

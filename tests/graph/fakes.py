@@ -44,6 +44,7 @@ class RecordingDeployer:
     healthy: bool = True
     crash_after_deploy: bool = False
     deployments: list[str] = field(default_factory=list)
+    storage: str = ""  # what LocalDeployer reports: "memory", "postgresql:<database>"
 
     def deploy(self, blueprint: Blueprint, project: Path, run_id: str) -> DeployResult:
         del project
@@ -54,7 +55,8 @@ class RecordingDeployer:
         if not self.healthy:
             return DeployResult(ok=False, rolled_back=True, restored_url="http://127.0.0.1:1/",
                                 message="health check failed")
-        return DeployResult(ok=True, url=f"http://127.0.0.1:4000/{blueprint.slug}")
+        return DeployResult(ok=True, url=f"http://127.0.0.1:4000/{blueprint.slug}",
+                            storage=self.storage)
 
 
 def make_deps(platform: Platform, projects: Path, tester: ScriptedTester | None = None,

@@ -179,6 +179,21 @@ def test_auto_approvals_run_to_a_deployment_decided_by_the_policy(
     assert [d["actor"] for d in out.value["decisions"]] == ["policy", "policy"]
 
 
+@pytest.mark.parametrize(("storage", "says"), [
+    ("memory", "Its data lives in memory: each release starts empty."),
+    ("postgresql:wn_clinic", "Its data is kept in the PostgreSQL database wn_clinic"),
+    ("", None),  # a platform without a server keeps no data: nothing to say
+])
+def test_the_deployment_message_says_where_the_platform_keeps_its_data(
+        platform: Platform, tmp_path: Path, storage: str, says: str | None) -> None:
+    deployer = RecordingDeployer(storage=storage)
+    final = Run(make_deps(platform, tmp_path / "projects", deployer=deployer),
+                approvals="auto").start(CLINIC_AR).value
+    notes = [m for m in final["messages"] if m.startswith("Its data")]
+    assert len(notes) == (0 if says is None else 1)
+    assert says is None or notes[0].startswith(says)
+
+
 def test_failing_tests_loop_back_to_the_coder_until_the_breaker(
         platform: Platform, tmp_path: Path) -> None:
     tester = ScriptedTester(results=[False])

@@ -87,8 +87,10 @@ def test_a_malformed_tenant_is_a_clear_error(run_cli) -> None:
 def test_health_reports_every_component_with_latency(run_cli) -> None:
     code, out, _ = run_cli("health", "--json")
     checks = {c["name"]: c for c in json.loads(out)}
-    assert set(checks) == {"database", "migrations", "checkpointer", "sandbox", "model"}
+    assert set(checks) == {"database", "migrations", "checkpointer", "sandbox", "deployments",
+                           "model"}
     assert checks["model"]["detail"]["mode"] == "offline"
+    assert checks["deployments"]["detail"]["data"] == "memory"  # no deploy database configured
     assert checks["sandbox"]["detail"]["network"] in ("registry", "off")
     assert checks["database"]["ok"] and checks["database"]["detail"]["backend"] == "sqlite"
     assert all(c["latency_ms"] >= 0 for c in checks.values())

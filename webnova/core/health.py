@@ -55,6 +55,7 @@ def run_checks(settings: Settings) -> list[HealthCheck]:
         _timed("migrations", lambda: _migrations(url)),
         _timed("checkpointer", lambda: _checkpointer(settings)),
         _timed("sandbox", lambda: _sandbox(settings)),
+        _timed("deployments", lambda: _deployments(settings)),
         _timed("model", lambda: _model(settings)),
     ]
 
@@ -107,6 +108,21 @@ def _sandbox(settings: Settings) -> Outcome:
     if report.level == "bubblewrap":
         return True, N_("local, bubblewrap namespaces + rlimits"), detail
     return True, N_("local, degraded to rlimits + timeout (no namespaces)"), detail
+
+
+def _deployments(settings: Settings) -> Outcome:
+    """Where deployed platforms keep their data; with a server configured, that it answers."""
+    if settings.deploy_database_url is None:
+        return True, N_("local, data in memory (each release starts empty)"), {"data": "memory"}
+    from webnova.adapters.appdb import PlatformDatabases, driver_url
+
+    url = settings.deploy_database_url.get_secret_value()
+    import psycopg
+
+    with psycopg.connect(driver_url(url), connect_timeout=5) as conn:
+        conn.execute("SELECT 1")
+    return True, N_("local, each platform's data in its own PostgreSQL database"), {
+        "data": "postgresql", "server": PlatformDatabases(url).describe()}
 
 
 def _model(settings: Settings) -> Outcome:

@@ -43,6 +43,9 @@ class DeployResult(BaseModel):
     message: str = ""
     rolled_back: bool = False
     restored_url: str | None = None
+    # Where the release keeps its data: "memory" (it starts empty), "postgresql:<database>"
+    # (kept across releases), or "" when not known (an older journal entry, a failed start).
+    storage: str = ""
 
 
 class Tester(Protocol):
