@@ -7,9 +7,9 @@ operator's WEBNOVA_DEPLOY_DATABASE_URL would be) and the real project runtime.
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlsplit, urlunsplit
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import psycopg
@@ -18,7 +18,6 @@ from psycopg import sql
 
 from tests.integration.test_factory_deployer import HEALTHY, _project
 from webnova.adapters.appdb import (
-    DeployDatabaseError,
     PlatformDatabases,
     database_name,
     driver_url,
