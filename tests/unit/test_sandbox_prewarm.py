@@ -38,6 +38,20 @@ def _bwraps_of(workspace: Path, *, ours: bool = False) -> list[int]:
     return found
 
 
+def _ppid(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def _left_of_runs(uid: int, prestarted: list[HeldLaunch]) -> list[int]:
+    """Processes of `uid` once background work is done, but the next run's gated program.
+
+    A pre-started sandbox already runs its gate (a shell waiting for the go line) as the
+    session uid; that process belongs to the next run, not to any run that returned.
+    """
+    gates = {held.child for held in prestarted if held.proc.returncode is None}
+    return [pid for pid in processes_of(uid) if _ppid(pid) not in gates]
+
+
 @pytest.fixture
 def prestarted(monkeypatch: pytest.MonkeyPatch) -> list[HeldLaunch]:
     made: list[HeldLaunch] = []
@@ -90,7 +104,8 @@ def test_a_prestarted_run_has_the_same_limits(prestarted: list[HeldLaunch]) -> N
         assert int(fork.stdout.split()[1]) < LIMITS.max_processes
         uid = session.uid
         assert uid is not None
-        assert processes_of(uid) == []
+        session.settle()
+        assert _left_of_runs(uid, prestarted) == []
 
 
 def test_a_different_program_shape_discards_the_prestarted_sandbox(
@@ -122,7 +137,7 @@ def test_closing_the_session_kills_its_prestarted_sandbox() -> None:
     assert _bwraps_of(workspace) == []
 
 
-def test_a_detached_daemon_is_gone_when_the_run_returns() -> None:
+def test_a_detached_daemon_is_gone_when_the_run_returns(prestarted: list[HeldLaunch]) -> None:
     code = ("import subprocess\nsubprocess.Popen(['/bin/sleep', '60'], start_new_session=True,"
             " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\nprint('left')")
     with LocalSandbox(LIMITS, report=REPORT).create() as session:
@@ -131,7 +146,30 @@ def test_a_detached_daemon_is_gone_when_the_run_returns() -> None:
             assert result.stdout == "left\n"
             uid = session.uid
             assert uid is not None
-            assert processes_of(uid) == []
+            session.settle()
+            assert _left_of_runs(uid, prestarted) == []
+        assert len(prestarted) == 2
+
+
+def test_a_prestarted_program_waits_unprivileged_and_runs_only_when_asked(
+        prestarted: list[HeldLaunch]) -> None:
+    with LocalSandbox(LIMITS, report=REPORT).create() as session:
+        for _ in range(2):
+            assert session.run_code("pass", "python").ok
+        session.settle()
+        uid = session.uid
+        assert uid is not None
+        (gate,) = processes_of(uid)  # the next run's program, held at its gate
+        assert _ppid(gate) == prestarted[0].child
+        status = dict(line.split(":\t", 1) for line in
+                      Path(f"/proc/{gate}/status").read_text().splitlines() if ":\t" in line)
+        assert status["Uid"].split() == [str(uid)] * 4
+        assert status["CapEff"] == status["CapPrm"] == status["CapBnd"] == "0" * 16
+        assert status["NoNewPrivs"] == "1"
+        assert not (session.workspace / ".webnova" / "run-3.py").exists()
+        third = session.run_code("import os\nprint(os.getpid(), os.getuid())", "python")
+        assert third.stdout.split() == ["2", str(uid)]
+    assert processes_of(uid) == []
 
 
 def test_without_prewarm_nothing_is_prestarted(prestarted: list[HeldLaunch]) -> None:
@@ -141,4 +179,28 @@ def test_without_prewarm_nothing_is_prestarted(prestarted: list[HeldLaunch]) -> 
             assert session.run_code("pass", "python").ok
         session.settle()
         assert _bwraps_of(session.workspace) == []
+    assert prestarted == []
+
+
+def test_an_environment_value_of_double_dash_reaches_cold_and_prestarted_runs(
+        prestarted: list[HeldLaunch]) -> None:
+    # bwrap's own options end at a "--"; a variable whose value is "--" used to be taken for
+    # it, and bwrap then tried to run its --info-fd number as the program.
+    with LocalSandbox(LIMITS, report=REPORT).create(envs={"SEP": "--"}) as session:
+        results = [session.run_code("import os\nprint(os.environ['SEP'])", "python")
+                   for _ in range(3)]
+    assert [r.stdout for r in results] == ["--\n"] * 3, [r.stderr for r in results]
+    assert len(prestarted) == 2
+
+
+def test_a_sandbox_that_never_reaches_its_gate_leaves_the_next_run_cold(
+        prestarted: list[HeldLaunch], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(local, "_GATE", ("/nonexistent/sh", "-c", "exit 0", "sh"))
+    with LocalSandbox(LIMITS, report=REPORT).create() as session:
+        results = [session.run_code(f"print({i})", "python") for i in range(4)]
+        assert [r.stdout for r in results] == [f"{i}\n" for i in range(4)]
+        uid = session.uid
+        assert uid is not None
+        session.settle()
+        assert processes_of(uid) == []
     assert prestarted == []

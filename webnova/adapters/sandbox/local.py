@@ -22,7 +22,8 @@ socket and the in-sandbox forwarder (`forwarder.py`). Without bubblewrap such a 
 network at all, unless `SandboxLimits.network_mode` is "host"; every result names its network.
 
 Start-up cost: a session that runs code again pre-starts the next run's bwrap (namespaces and
-mounts made, limits set, held before anything runs) and uses it only for exactly that launch.
+mounts made, limits set, root dropped; held at a gate before the program starts) and uses it
+only for exactly that launch. A cold run writes its program while bwrap sets up.
 
 Without bubblewrap the same code runs at the "rlimits-only" level and every result says so;
 `probe.py` decides which level this host gets.
@@ -370,6 +371,10 @@ class Launch:
     gid: int | None
     umask: int
     hold: bool = False
+    # Where bwrap's options end (its first "--") and where the program's own argv starts; an
+    # environment value may itself be "--", so these are recorded rather than searched for.
+    options_end: int = 0
+    program_at: int = 0
 
     def popen(self) -> subprocess.Popen[bytes]:
         """Start the process in its own session, with the limits applied."""
@@ -388,7 +393,9 @@ class Launch:
 class HeldLaunch:
     """A bwrap that made its namespaces and mounts and now waits at `--block-fd`.
 
-    `ready()` applies the limits to its child, `go()` lets the program start. A session may
+    `ready()` applies the limits to its child, `go()` lets the program start. A pre-started
+    one goes further before the run: bwrap is released once the limits are set and the program
+    waits at a gate, already as the session uid (see `start`). A session may
     start the next run's sandbox ahead of time this way (`SandboxLimits.prewarm`): it is used
     only when the next run needs exactly the same launch (argv, environment, limits), so the
     isolation is the same as a cold start; otherwise it is discarded. The limits are set before
@@ -402,28 +409,56 @@ class HeldLaunch:
     child: int | None = None
     settled: bool = False
     init_fd: int = -1  # pidfd of bwrap's child, the PID namespace's init
+    gated: bool = False  # the program waits at the gate (see `start`), bwrap no longer holds
+    gate_w: int = -1  # write end of a gated program's stdin
 
     @classmethod
-    def start(cls, launch: Launch) -> HeldLaunch:
-        """Spawn bwrap with the info and block pipes (vfork-friendly: no Python in the child)."""
+    def start(cls, launch: Launch, *, gated: bool = False) -> HeldLaunch:
+        """Spawn bwrap with the info and block pipes (vfork-friendly: no Python in the child).
+
+        `gated` (pre-started sandboxes only): the program is preceded by a POSIX shell that
+        waits for one line on its stdin, then execs the program with stdin on /dev/null. bwrap
+        can then be released as soon as the limits are set (`release_to_gate`), so dropping
+        root with setpriv, the slowest step left once the namespaces exist, happens before the
+        run rather than during it. The shell runs in the finished sandbox, as the session uid,
+        under the run's limits: nothing runs with more rights than the program itself.
+        """
         info_r, info_w = os.pipe()
         block_r, block_w = os.pipe()
-        split = launch.argv.index("--")
+        gate_r, gate_w = os.pipe() if gated else (subprocess.DEVNULL, -1)
+        split, program_at = launch.options_end, launch.program_at
+        gate = list(_GATE) if gated else []
         argv = [*launch.argv[:split], "--info-fd", str(info_w), "--block-fd", str(block_r),
-                *launch.argv[split:]]
+                *launch.argv[split:program_at], *gate, *launch.argv[program_at:]]
         try:
             proc = subprocess.Popen(
-                argv, env=launch.env, cwd=launch.cwd, stdin=subprocess.DEVNULL,
+                argv, env=launch.env, cwd=launch.cwd, stdin=gate_r,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                 umask=launch.umask, close_fds=True, pass_fds=(info_w, block_r))
         except BaseException:
-            os.close(info_r)
-            os.close(block_w)
+            for fd in (info_r, block_w, gate_w):
+                if fd >= 0:
+                    os.close(fd)
             raise
         finally:
-            os.close(info_w)
-            os.close(block_r)
-        return cls(launch=launch, proc=proc, info_r=info_r, block_w=block_w)
+            for fd in (info_w, block_r, gate_r):
+                if fd >= 0:  # not subprocess.DEVNULL
+                    os.close(fd)
+        return cls(launch=launch, proc=proc, info_r=info_r, block_w=block_w, gated=gated,
+                   gate_w=gate_w)
+
+    def release_to_gate(self) -> bool:
+        """Let a gated bwrap go on to the gate (limits set first); True once it waits there."""
+        try:
+            if self.ready():
+                os.write(self.block_w, b"1")
+                assert self.proc.stdout is not None
+                return _read_byte(self.proc.stdout.fileno()) == b"."
+        except OSError:
+            self.child = None
+        finally:
+            self._close_block()
+        return False
 
     def ready(self) -> bool:
         """Wait for bwrap's child and set its limits (once); False when bwrap failed."""
@@ -446,7 +481,7 @@ class HeldLaunch:
         """Let the program start; on failure bwrap's stderr says why and nothing ran."""
         try:
             if self.ready():
-                os.write(self.block_w, b"1")
+                os.write(self.gate_w if self.gated else self.block_w, b"\n")
         except OSError:
             self.child = None
         finally:
@@ -475,13 +510,18 @@ class HeldLaunch:
             self.init_fd = -1
 
     def discard(self) -> None:
-        """Kill it unstarted (the block pipe stays open until it is dead) and reap it."""
+        """Kill it unstarted (the block pipe stays open until it is dead) and reap it.
+
+        A gated program's shell already runs as the session uid, so this also waits until the
+        namespace is empty: nothing of the session outlives the discard.
+        """
         if self.child is not None:
             with contextlib.suppress(OSError):
                 os.kill(self.child, signal.SIGKILL)
         _kill_group(self.proc.pid)
         with contextlib.suppress(OSError, subprocess.TimeoutExpired):
             self.proc.wait(timeout=5)
+        self.namespace_gone(2.0)
         self._close()
         self.close_init()
         for pipe in (self.proc.stdout, self.proc.stderr):
@@ -489,11 +529,32 @@ class HeldLaunch:
                 pipe.close()
 
     def _close(self) -> None:
+        self._close_block()
+        if self.gate_w >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.gate_w)
+            self.gate_w = -1
+
+    def _close_block(self) -> None:
         for fd in (self.info_r, self.block_w):
             if fd >= 0:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self.info_r = self.block_w = -1
+
+
+# The gate of a pre-started program: it writes one byte to stdout, which is read off before
+# the program can write anything (so settling waits until the gate is reached), and starts the
+# program on one line from stdin; end of file (the session closed, the sandbox discarded) ends
+# it without running anything.
+_GATE = ("/bin/sh", "-c", 'printf . && read -r _ && exec "$@" </dev/null; exit 125', "sh")
+
+
+def _read_byte(fd: int, timeout: float = 10.0) -> bytes:
+    """One byte from `fd`, or b"" at end of file or after `timeout` seconds."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return os.read(fd, 1) if poller.poll(timeout * 1000) else b""
 
 
 def _read_child_pid(fd: int, timeout: float = 10.0) -> int | None:
@@ -544,10 +605,12 @@ def _prestarter() -> ThreadPoolExecutor:
 
 def _prestart(launch: Launch) -> HeldLaunch | None:
     try:
-        held = HeldLaunch.start(launch)
+        held = HeldLaunch.start(launch, gated=True)
     except (OSError, ValueError):
         return None
-    held.ready()
+    if not held.release_to_gate():  # e.g. no /bin/sh: the next run just starts cold
+        held.discard()
+        return None
     return held
 
 
@@ -1005,9 +1068,9 @@ class LocalSession:
             # Flat files (no directory per run): one file creation is the only disk work.
             stem = _run_stem(self._runs)
             src = f"{stem}.{EXTENSIONS[plan.language]}"
-            self._write(src, code.encode("utf-8"))
             argv = plan.command(self._inside(src), self._inside(f"{stem}.bin"))
-            return self._execute(argv, ".", wall, plan, verdict, repeat=self._runs > 1)
+            return self._execute(argv, ".", wall, plan, verdict, repeat=self._runs > 1,
+                                 prepare=lambda: self._write(src, code.encode("utf-8")))
 
     def _plan(self, language: str) -> RunPlan:
         """The run plan of a language, found once per session (a missing tool is not cached)."""
@@ -1046,10 +1109,13 @@ class LocalSession:
             return self._execute(argv, rel_cwd, wall, plan, verdict)
 
     def _execute(self, argv: list[str], rel_cwd: str, wall: float, plan: RunPlan,
-                 verdict: PrescanVerdict, *, repeat: bool = False) -> ExecResult:
+                 verdict: PrescanVerdict, *, repeat: bool = False,
+                 prepare: Callable[[], None] | None = None) -> ExecResult:
         """Run one launch to its end.
 
         With `repeat` (a session running code again), the next run's sandbox is pre-started.
+        `prepare` (writing the program) runs once the sandbox is spawned but before anything
+        in it may start, so it overlaps with bwrap making its namespaces and mounts.
         """
         wall = min(wall, max(0.1, self._expires - time.monotonic()))
         cpu = self._limits.cpu_seconds + plan.extra_cpu_s
@@ -1060,13 +1126,30 @@ class LocalSession:
                 kill_uid(lease.uid)
 
         try:
-            held = self._start(launch)
-            proc = held.proc if held is not None else launch.popen()
+            held = self._spawn(launch)
+        except OSError as exc:
+            raise SandboxError(_("The sandbox could not start the program: {error}").format(
+                error=exc.strerror or exc)) from exc
+        if prepare is not None:
+            try:
+                prepare()
+            except BaseException:
+                if held is not None:
+                    held.discard()
+                raise
+        try:
+            proc = held.go().proc if held is not None else launch.popen()
         except OSError as exc:
             raise SandboxError(_("The sandbox could not start the program: {error}").format(
                 error=exc.strerror or exc)) from exc
         out: _Outcome | None = None
+        following: Launch | None = None
         try:
+            # Only with a uid of our own: without one the process limit (counted from
+            # WebNova's own processes) changes between runs, so a pre-started sandbox would
+            # never match. Worked out while the program runs, not after it.
+            if repeat and launch.hold and lease is not None and self._limits.prewarm:
+                following = self._next_launch(argv, plan, cpu)
             degraded_uid = lease.uid if lease and self.isolation == "rlimits-only" else None
             out = Supervisor(self._limits, self.workspace, sweep, degraded_uid).run(proc, wall)
         finally:
@@ -1079,10 +1162,8 @@ class LocalSession:
             for pipe in (proc.stdout, proc.stderr):
                 if pipe is not None:
                     pipe.close()
-        # Only with a uid of our own: without one the process limit (counted from WebNova's
-        # own processes) changes between runs, so a pre-started sandbox would never match.
-        if repeat and launch.hold and lease is not None and self._limits.prewarm:
-            self._res.prewarm(self._next_launch(argv, plan, cpu))
+        if following is not None:
+            self._res.prewarm(following)
         reason, code, sig, detail = classify(out, self.isolation, self._limits, cpu,
                                              plan.memory_mb)
         denied = tuple(self._res.proxy.take_denials()) if self._res.proxy else ()
@@ -1102,17 +1183,17 @@ class LocalSession:
             prescan=verdict if verdict.findings else None, network=self._net,
             network_denied=denied)
 
-    def _start(self, launch: Launch) -> HeldLaunch | None:
-        """Start a bubblewrap launch; None for a launch without it (`popen` starts those).
+    def _spawn(self, launch: Launch) -> HeldLaunch | None:
+        """A held bubblewrap launch, not started yet; None without bubblewrap (`popen` then).
 
         The pre-started sandbox is used when it was made for exactly this launch.
         """
         held = self._res.take_warm()
         if held is not None:
             if held.launch == launch and held.ready():
-                return held.go()
+                return held
             held.discard()
-        return HeldLaunch.start(launch).go() if launch.hold else None
+        return HeldLaunch.start(launch) if launch.hold else None
 
     def _next_launch(self, argv: list[str], plan: RunPlan, cpu: int) -> Launch:
         """The launch the next `run_code` of the same language will ask for."""
@@ -1182,18 +1263,22 @@ class LocalSession:
                  "--clearenv"]
         for name, value in env.items():
             args += ["--setenv", name, value]
+        options_end = len(args)
         if lease is not None:
             # bwrap runs as root so it can bind anything; its child keeps only the capabilities
             # setpriv needs to become the session uid, and setpriv drops those for good.
             args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
-                     "--cap-add", "CAP_DAC_READ_SEARCH", "--",
-                     setpriv_path(), f"--reuid={lease.uid}", f"--regid={lease.gid}",
+                     "--cap-add", "CAP_DAC_READ_SEARCH"]
+            options_end = len(args)
+            args += ["--", setpriv_path(), f"--reuid={lease.uid}", f"--regid={lease.gid}",
                      "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
-        args += ["--", *argv]
+        args += ["--"]
+        program_at = len(args)
+        args += argv
         # bwrap itself gets a minimal environment: caller variables such as LD_PRELOAD must
         # reach only the sandboxed program, never the launcher that sets up the namespaces.
         return Launch(argv=args, env={"PATH": _PATH}, cwd="/", limits=limits, uid=None, gid=None,
-                      umask=umask, hold=True)
+                      umask=umask, hold=True, options_end=options_end, program_at=program_at)
 
     def _through_proxy(self, argv: list[str], env: dict[str, str]) -> list[str]:
         """Start the registry proxy; the program starts behind the in-sandbox forwarder."""
