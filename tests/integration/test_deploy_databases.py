@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from tests.integration.test_factory_deployer import HEALTHY, _project
+from tests.integration.test_factory_deployer import HEALTHY, _project, runtime
 from webnova.adapters.appdb import (
     PlatformDatabases,
     database_name,
@@ -28,6 +28,7 @@ from webnova.generator.blueprint import Blueprint
 from webnova.generator.catalog import load_catalog
 
 pytestmark = pytest.mark.postgres
+__all__ = ["runtime"]  # the project runtime fixture, shared with the deployer tests
 
 # Answers with the database its release was given.
 DATABASE = HEALTHY.replace('b"VERSION"', '(os.environ.get("DATABASE_URL", "-") + " VERSION")'
@@ -49,14 +50,6 @@ def slugs(pg_deploy_server: str) -> Iterator[list[str]]:
 def _slug(slugs: list[str], kind: str = "clinic") -> str:
     slugs.append(f"t{uuid.uuid4().hex[:10]}-{kind}")
     return slugs[-1]
-
-
-@pytest.fixture
-def runtime(tmp_path: Path) -> Iterator[ProjectRuntime]:
-    runtime = ProjectRuntime(tmp_path / "home")
-    yield runtime
-    runtime.stop_all()
-    runtime.close()
 
 
 def _blueprint(slug: str, backend: str = "express") -> Blueprint:
