@@ -131,13 +131,14 @@ _collector_paused = _CollectorPause()
 def _read_project(root: Path) -> ProjectFacts:
     files = list(_files(root))
     texts = {f: t for f in files if (t := _text(f)) is not None}  # each file read once
-    key = _tree_key(root, files, texts)
+    keys = {path: tsscan.content_key(text) for path, text in texts.items()}  # hashed once
+    key = _tree_key(root, files, keys)
     with _trees_lock:
         known = _trees.get(key)
         if known is not None:
             _trees.move_to_end(key)
             return known.copy()
-    facts = _read_tree(root, files, texts)
+    facts = _read_tree(root, files, texts, keys)
     with _trees_lock:
         _trees[key] = facts.copy()
         while len(_trees) > _TREES_KEPT:
@@ -154,13 +155,13 @@ _trees: OrderedDict[tuple[str, bytes], ProjectFacts] = OrderedDict()
 _trees_lock = threading.Lock()
 
 
-def _tree_key(root: Path, files: list[Path], texts: dict[Path, str]) -> tuple[str, bytes]:
+def _tree_key(root: Path, files: list[Path], keys: dict[Path, bytes]) -> tuple[str, bytes]:
     digest = hashlib.blake2b(digest_size=20)
     for path in files:
         digest.update(rel_path(root, path).encode("utf-8", "surrogatepass") + b"\0")
-        text = texts.get(path)
-        if text is not None:
-            digest.update(text.encode("utf-8", "surrogatepass"))
+        content = keys.get(path)
+        if content is not None:
+            digest.update(content)
         else:
             with contextlib.suppress(OSError):
                 info = path.stat()
@@ -169,7 +170,8 @@ def _tree_key(root: Path, files: list[Path], texts: dict[Path, str]) -> tuple[st
     return str(root), digest.digest()
 
 
-def _read_tree(root: Path, files: list[Path], texts: dict[Path, str]) -> ProjectFacts:
+def _read_tree(root: Path, files: list[Path], texts: dict[Path, str],
+               keys: dict[Path, bytes]) -> ProjectFacts:
     facts = ProjectFacts(root=root)
     facts.files_scanned = len(files)
     read_config(root, facts)
@@ -178,13 +180,13 @@ def _read_tree(root: Path, files: list[Path], texts: dict[Path, str]) -> Project
     py_files = [f for f in texts if f.suffix == ".py"]
     if ts_texts:
         reader = TypeScriptReader(root, facts)
-        reader.read(ts_texts)
+        reader.read(ts_texts, keys)
         GraphQLReader(reader).read()
         FastifyReader(reader).read()
         NextReader(reader).read()
     if py_files:
         PythonReader(root, facts).read({f: texts[f] for f in py_files})
-    scan_secrets(root, files, texts, facts)
+    scan_secrets(root, files, texts, facts, keys)
     if any(r.file.endswith(".py") for r in facts.routes):
         facts.stack = "fastapi"
     elif facts.stack == "unknown" and facts.routes:

@@ -5,7 +5,6 @@ Key patterns, hard-coded credentials and .env files that .gitignore does not cov
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
 from collections import OrderedDict
@@ -49,8 +48,11 @@ PLACEHOLDER: Final = re.compile(r"^(|change[-_ ]?me.*|x+|\*+|<.*>|\$\{.*\}|your[
 
 
 def scan_secrets(root: Path, files: list[Path], texts: dict[Path, str],
-                  facts: ProjectFacts) -> None:
-    """Committed secrets of every file, and .env files that .gitignore does not cover."""
+                 facts: ProjectFacts, keys: dict[Path, bytes]) -> None:
+    """Committed secrets of every file, and .env files that .gitignore does not cover.
+
+    `keys` holds each text's `content_key`, computed once per read.
+    """
     ignored = _gitignored_names(root)
     for path in files:
         rel = rel_path(root, path)
@@ -62,7 +64,7 @@ def scan_secrets(root: Path, files: list[Path], texts: dict[Path, str],
         text = texts.get(path)
         if text is not None:
             facts.secrets.extend(Located(value, rel, line)
-                                 for value, line in _file_secrets(path.name, text))
+                                 for value, line in _file_secrets(path.name, text, keys[path]))
 
 
 _SECRETS_CACHE_LIMIT: Final = 2048
@@ -76,13 +78,13 @@ def clear_secrets_cache() -> None:
         _secrets_cache.clear()
 
 
-def _file_secrets(name: str, text: str) -> tuple[tuple[str, int], ...]:
+def _file_secrets(name: str, text: str, content: bytes) -> tuple[tuple[str, int], ...]:
     """(kind, line) of every secret in one file, cached by the file's name and content hash.
 
     Every file is scanned (a secret can hide anywhere); the cache spares unchanged files, such
     as a large generated openapi.json, the scan on the next evaluation of the same tree.
     """
-    key = (name, hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest())
+    key = (name, content)
     with _secrets_lock:
         cached = _secrets_cache.get(key)
         if cached is not None:

@@ -46,16 +46,16 @@ _SSLMODE: Final = re.compile(r"sslmode=(require|verify-ca|verify-full)")
 class TypeScriptReader(TsProject):
     """Express apps, routers and routes, Drizzle schemas and security settings."""
 
-    def read(self, texts: dict[Path, str]) -> None:
+    def read(self, texts: dict[Path, str], keys: dict[Path, bytes]) -> None:
         """Read the TypeScript modules (`texts` by path) that can hold what the checks need."""
-        self.texts = texts
+        self.texts, self.keys = texts, keys
         self._known = {str(path) for path in texts}
         for path, text in texts.items():
             # Only server-side modules can hold what the checks read; skipping the rest (pages,
             # components, generated documents such as openapi.ts) keeps a whole-project scan
             # fast. A file is skipped only when it names none of the APIs the checks look for.
             if any(marker in text for marker in TS_MARKERS):
-                self.files[path] = self._prepare(path, tsscan.parse(text))
+                self.files[path] = self._prepare(path, tsscan.parse(text, keys.get(path)))
         for ts in self.files.values():
             self._custom_types(ts)
         for ts in self.files.values():

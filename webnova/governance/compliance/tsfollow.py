@@ -160,6 +160,7 @@ class TsProject:
         self.tables_in: dict[Path, set[str]] = {}  # the tables of `table_vars`, by file
         self._resolved: dict[tuple[Path, str], Path | None] = {}
         self.texts: dict[Path, str] = {}
+        self.keys: dict[Path, bytes] = {}  # each text's `tsscan.content_key`
         # Modules read only because a handler reaches them (not scanned for app-wide facts).
         self.loaded: dict[Path, TsFile] = {}
         self._definitions: dict[tuple[int, str], tuple[TsFile, tsscan.Definition] | None] = {}
@@ -240,7 +241,8 @@ class TsProject:
         """The module at `path`, read on first use when the marker scan skipped it."""
         ts = self.files.get(path) or self.loaded.get(path)
         if ts is None and path in self.texts:
-            ts = self.loaded[path] = self._prepare(path, tsscan.parse(self.texts[path]))
+            ts = self.loaded[path] = self._prepare(
+                path, tsscan.parse(self.texts[path], self.keys.get(path)))
         return ts
 
     def definition(self, ts: TsFile, name: str) -> tuple[TsFile, tsscan.Definition] | None:

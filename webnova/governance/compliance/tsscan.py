@@ -86,7 +86,12 @@ def tokenize(source: str) -> tuple[Token, ...]:
     return parse(source).tokens
 
 
-def parse(source: str) -> Module:
+def content_key(source: str) -> bytes:
+    """The hash a source is cached under (here, by the secret scan and by the tree cache)."""
+    return hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+
+
+def parse(source: str, key: bytes | None = None) -> Module:
     """The tokens, calls and name index of a module, cached by the source's content hash.
 
     The cache (an LRU bounded by the amount of source) serves the evaluations that look at the
@@ -94,7 +99,7 @@ def parse(source: str) -> Module:
     unchanged files after a revision. Everything cached is immutable.
     """
     global _cached_chars
-    key = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+    key = content_key(source) if key is None else key  # `key`: the caller hashed it already
     with _lock:
         cached = _cache.get(key)
         if cached is not None:
