@@ -22,6 +22,7 @@ from webnova.governance.compliance.tsfollow import (
     Shape,
     Span,
     TsFile,
+    export_items,
     route_pieces,
 )
 from webnova.governance.compliance.tsscan import Token
@@ -159,10 +160,8 @@ def _export_lists(module: tsscan.Module) -> Iterator[tuple[str, int]]:
         if i + 1 >= len(tokens) or tokens[i + 1].value != "{":
             continue
         close = module.pairs.get(i + 1, len(tokens) - 1)
-        for part in tsscan.split_top(tokens[i + 2:close]):
-            names = [t.value for t in part if t.kind == "ident" and t.value != "type"]
-            if names:
-                yield names[-1], part[0].line
+        for _local, exported, line in export_items(tokens, i + 1, close):
+            yield exported, line
 
 
 # Next.js reads `config.matcher` of middleware.ts: path patterns (path-to-regexp) or objects.

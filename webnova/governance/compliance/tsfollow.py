@@ -391,13 +391,19 @@ class TsProject:
         return shape
 
 
+def export_items(tokens: Sequence[Token], brace: int, close: int) -> Iterator[tuple[str, str, int]]:
+    """(local name, exported name, line) of each item of the export list `{ a, type b as c }`."""
+    for part in tsscan.split_top(tokens[brace + 1:close]):
+        names = [t.value for t in part if t.kind == "ident" and t.value != "type"]
+        if names:
+            yield names[0], names[-1], part[0].line
+
+
 def _local_exports(ts: TsFile, brace: int, close: int) -> None:
     """Record `export { a as b }` (braces at `brace`, `close`): `b` is the module's `a`."""
-    tokens = ts.tokens
-    for j in range(brace + 1, close - 2):
-        if tokens[j + 1].value == "as" and tokens[j].kind == "ident" and \
-                tokens[j + 2].kind == "ident":
-            ts.exported_as[tokens[j + 2].value] = tokens[j].value
+    for local, exported, _line in export_items(ts.tokens, brace, close):
+        if local != exported:
+            ts.exported_as[exported] = local
 
 
 def generic_span(tokens: Sequence[Token], paren: int) -> int:
