@@ -58,6 +58,11 @@ class PlatformDatabases:
         host = parts.hostname or "localhost"
         return f"{host}:{parts.port or 5432}"
 
+    def check(self) -> None:
+        """Connect once as the admin role (`webnova health`); raises psycopg.Error when it fails."""
+        with psycopg.connect(self.admin_url, connect_timeout=5) as conn:  # health answers fast
+            conn.execute("SELECT 1")
+
     def ensure(self, slug: str, password: str) -> str:
         """The URL the platform `slug` connects with; its role and database are made if missing.
 

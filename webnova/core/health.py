@@ -114,15 +114,12 @@ def _deployments(settings: Settings) -> Outcome:
     """Where deployed platforms keep their data; with a server configured, that it answers."""
     if settings.deploy_database_url is None:
         return True, N_("local, data in memory (each release starts empty)"), {"data": "memory"}
-    from webnova.adapters.appdb import PlatformDatabases, driver_url
+    from webnova.adapters.appdb import PlatformDatabases
 
-    url = settings.deploy_database_url.get_secret_value()
-    import psycopg
-
-    with psycopg.connect(driver_url(url), connect_timeout=5) as conn:
-        conn.execute("SELECT 1")
+    databases = PlatformDatabases(settings.deploy_database_url.get_secret_value())
+    databases.check()
     return True, N_("local, each platform's data in its own PostgreSQL database"), {
-        "data": "postgresql", "server": PlatformDatabases(url).describe()}
+        "data": "postgresql", "server": databases.describe()}
 
 
 def _model(settings: Settings) -> Outcome:
